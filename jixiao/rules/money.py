@@ -1,0 +1,76 @@
+"""Money: amounts are kept in 元 as Decimal; they are shown in 万元, rounded half-up (四舍五入)."""
+
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+
+YUAN = Decimal("0.01")
+TEN_THOUSAND = Decimal(10000)
+
+
+class MoneyError(ValueError):
+    """A value that cannot be read as an amount of money."""
+
+
+def to_yuan(value: object) -> Decimal:
+    """Read an amount in 元 exactly. Floats (as spreadsheet readers return them) go through `str`, so
+    12.3 becomes Decimal('12.3') and not 12.300000000000000710…; more than two decimals is an error,
+    not a silent rounding."""
+    if isinstance(value, bool) or value is None:
+        raise MoneyError("金额为空或不是数字")
+    if isinstance(value, float):
+        text = repr(value)
+    else:
+        text = str(value).strip().replace(",", "").replace("，", "")
+    if text == "":
+        raise MoneyError("金额为空")
+    try:
+        amount = Decimal(text)
+    except InvalidOperation as exc:
+        raise MoneyError(f"“{value}”不是有效金额") from exc
+    if not amount.is_finite():
+        raise MoneyError(f"“{value}”不是有效金额")
+    if amount != amount.quantize(YUAN, rounding=ROUND_HALF_UP):
+        # Binary floats such as 0.1+0.2 show up as 0.30000000000000004: accept what is within a
+        # float's noise of a whole fen, refuse anything that really has more than two decimals.
+        rounded = amount.quantize(YUAN, rounding=ROUND_HALF_UP)
+        if isinstance(value, float) and abs(amount - rounded) < Decimal("1e-6"):
+            return rounded
+        raise MoneyError(f"金额“{value}”超过两位小数（元精确到分）")
+    return amount.quantize(YUAN)
+
+
+def wan_to_yuan(value: object) -> Decimal:
+    """An amount typed in 万元 (as the seeds and most forms give it) converted to 元."""
+    if isinstance(value, float):
+        value = repr(value)
+    try:
+        wan = Decimal(str(value).strip().replace(",", ""))
+    except InvalidOperation as exc:
+        raise MoneyError(f"“{value}”不是有效金额") from exc
+    return to_yuan(wan * TEN_THOUSAND)
+
+
+def yuan_to_wan(amount: Decimal, places: int = 2) -> Decimal:
+    """元 → 万元, rounded half-up to `places` decimals (never half-even, never truncated)."""
+    exponent = Decimal(1).scaleb(-places)
+    return (Decimal(amount) / TEN_THOUSAND).quantize(exponent, rounding=ROUND_HALF_UP)
+
+
+def format_wan(amount: Decimal | None, places: int = 2) -> str:
+    """元 → '12,345.68' (万元, thousands separators, half-up). None → '—'."""
+    if amount is None:
+        return "—"
+    return f"{yuan_to_wan(amount, places):,.{places}f}"
+
+
+def format_yuan(amount: Decimal | None) -> str:
+    if amount is None:
+        return "—"
+    return f"{Decimal(amount).quantize(YUAN, rounding=ROUND_HALF_UP):,.2f}"
+
+
+def percent(numerator: Decimal, denominator: Decimal, places: int = 2) -> Decimal | None:
+    """numerator / denominator × 100, half-up; None when the denominator is zero."""
+    if not denominator:
+        return None
+    exponent = Decimal(1).scaleb(-places)
+    return (Decimal(numerator) * 100 / Decimal(denominator)).quantize(exponent, rounding=ROUND_HALF_UP)

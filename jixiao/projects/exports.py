@@ -37,8 +37,9 @@ def write_workbook(path: str, projects: QuerySet[Project]) -> int:
             if value is None or value == "":
                 continue
             if COLUMNS[i].key.startswith("amount_"):
-                # Decimal → number for Excel; exact for amounts in 元 with two decimals (< 2^53 fen).
-                ws.write_number(n, i, float(value), money)  # noqa: jixiao-float (Excel stores IEEE doubles)
+                # Excel stores numbers as IEEE doubles; amounts in 元 with two decimals below 2^53 fen
+                # round-trip exactly (the importer reads them back through `to_yuan`).
+                ws.write_number(n, i, float(value), money)
             elif isinstance(value, int):
                 ws.write_number(n, i, value)
             else:

@@ -74,7 +74,7 @@ class ProjectFilter(django_filters.FilterSet):
     @property
     def qs(self) -> QuerySet[Project]:
         qs = super().qs
-        if not self.form.cleaned_data.get("sort") if hasattr(self.form, "cleaned_data") else True:
+        if not getattr(self.form, "cleaned_data", {}).get("sort"):
             qs = qs.order_by("-fiscal_year", "code", "id")
         return qs
 

@@ -120,6 +120,7 @@ AXES_LOCKOUT_PARAMETERS = env.list("JIXIAO_LOCKOUT_PARAMETERS", default=["userna
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_VERBOSE = False
+AXES_ENABLE_ACCESS_FAILURE_LOG = True  # every failed login kept, for the security page
 AXES_IPWARE_PROXY_COUNT = env.int("JIXIAO_PROXY_COUNT", default=0)
 
 SESSION_COOKIE_AGE = env.int("JIXIAO_IDLE_TIMEOUT_SECONDS", default=15 * 60)
@@ -199,6 +200,8 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "0.1.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
+    # Several serializers have a `kind` field; name the project one so the schema (and check --deploy) is stable.
+    "ENUM_NAME_OVERRIDES": {"ProjectKindEnum": "jixiao.projects.models.Project.Kind"},
 }
 
 LOGGING = {

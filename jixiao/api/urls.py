@@ -2,10 +2,16 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.routers import DefaultRouter
 
+from jixiao.core.api import AuditEventViewSet
+from jixiao.imports.api import ImportBatchViewSet
+from jixiao.orgs.api import RuleViewSet
 from jixiao.projects.api import ProjectViewSet
 
 router = DefaultRouter()
 router.register("projects", ProjectViewSet, basename="project")
+router.register("audit-events", AuditEventViewSet, basename="audit-event")
+router.register("rules", RuleViewSet, basename="rule")
+router.register("imports", ImportBatchViewSet, basename="import-batch")
 
 urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),

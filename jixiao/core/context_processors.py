@@ -11,11 +11,11 @@ from jixiao.orgs.roles import Cap, Role
 MENU = [
     ("首页", "home", None),
     ("项目库", "projects:list", Cap.PROJECT_VIEW),
-    ("数据导入", "home", Cap.PROJECT_CHANGE),
-    ("规则配置", "home", Cap.RULES_VIEW),
-    ("用户管理", "home", Cap.USERS_MANAGE),
-    ("安全管理", "home", Cap.SECURITY_MANAGE),
-    ("审计日志", "home", Cap.AUDIT_VIEW),
+    ("数据导入", "imports:list", Cap.PROJECT_CHANGE),
+    ("规则配置", "rules", Cap.RULES_VIEW),
+    ("用户管理", "users", Cap.USERS_MANAGE),
+    ("安全管理", "security", Cap.SECURITY_MANAGE),
+    ("审计日志", "audit", Cap.AUDIT_VIEW),
 ]
 
 

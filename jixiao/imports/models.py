@@ -32,15 +32,36 @@ class ImportBatch(models.Model):
     error_count = models.PositiveIntegerField("错误数", default=0)
     errors = models.JSONField("错误（前若干条）", default=list, blank=True)
     result = models.JSONField("导入结果", default=dict, blank=True)
+    # What the preview shows: sheet and header row found, ignored columns, the first rows, and the plan
+    # (how many records would be created, updated or left unchanged).
+    summary = models.JSONField("预览", default=dict, blank=True)
     message = models.CharField("说明", max_length=500, blank=True)
+    task_id = models.CharField("后台任务", max_length=64, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]
         verbose_name = verbose_name_plural = "导入批次"
+        indexes = [models.Index(fields=["uploaded_by", "-created_at"])]
 
     def __str__(self) -> str:
         return f"{self.filename}（{self.get_status_display()}）"
 
     @property
     def progress_percent(self) -> int:
-        return int(self.processed_rows * 100 / self.total_rows) if self.total_rows else 0
+        if not self.total_rows:
+            return 0
+        return min(100, int(self.processed_rows * 100 / self.total_rows))
+
+    @property
+    def badge(self) -> str:
+        """Bootstrap colour of the status badge."""
+        return {
+            self.Status.INVALID: "danger",
+            self.Status.FAILED: "danger",
+            self.Status.VALID: "primary",
+            self.Status.COMMITTED: "success",
+        }.get(self.Status(self.status), "secondary")
+
+    @property
+    def in_progress(self) -> bool:
+        return self.status in (self.Status.UPLOADED, self.Status.VALIDATING, self.Status.COMMITTING)

@@ -8,7 +8,7 @@ from django.db import transaction
 from django.db.models import Max
 
 from jixiao.core import audit, scoping
-from jixiao.core.errors import DomainError, PermissionDenied
+from jixiao.core.errors import DomainError, NotFound, PermissionDenied
 from jixiao.orgs.models import Membership, Organization, Region, RuleSetting, User
 from jixiao.orgs.roles import ROLE_ORG_KINDS, Cap, Role
 from jixiao.rules.config import RuleValueError, definition
@@ -143,3 +143,109 @@ def set_rule(
         region_path=region.path,
     )
     return setting
+
+
+# --- Administration by the 三员: granting roles, deactivating users, unlocking logins ---------------
+# `actor=None` is the console operator (`jixiao grant_role …`), who stands above every region.
+
+ADMIN_ROLES = (Role.SYSADMIN, Role.SECADMIN, Role.AUDITADMIN)
+
+
+def _reaches_region(actor: Any, cap: str, region_path: str) -> bool:
+    return scoping.reaches(actor, cap, owner_path="", owner_id=-1, region_path=region_path)
+
+
+def _check_manages_user(actor: Any, user: User, cap: str) -> None:
+    """The user must belong to a region the actor administers (a user without any role: anyone may)."""
+    paths = [m.organization.region.path for m in user.memberships.select_related("organization__region")]
+    if paths and not any(_reaches_region(actor, cap, p) for p in paths):
+        raise NotFound("用户不存在或不在您的管理范围内。")
+
+
+def _check_user_admin(actor: Any, organization: Organization | None = None) -> None:
+    if actor is None:
+        return
+    if not scoping.has_cap(actor, Cap.USERS_MANAGE):
+        raise PermissionDenied("只有系统管理员可以管理用户。")
+    if organization is not None and not _reaches_region(actor, Cap.USERS_MANAGE, organization.region.path):
+        raise NotFound("机构不存在或不在您的管理范围内。")
+
+
+@transaction.atomic
+def grant_role(*, actor: Any, user: User, organization: Organization, role: str) -> Membership:
+    """A system administrator gives a user a role in an organization of the regions he manages.
+
+    Nobody grants himself a role, and a 三员 role is never held together with any other role."""
+    if role not in Role.values:
+        raise DomainError(f"没有名为“{role}”的角色", field="role")
+    _check_user_admin(actor, organization)
+    if actor is not None:
+        if user.pk == actor.pk:
+            raise PermissionDenied("不能为自己授予角色。")
+        _check_manages_user(actor, user, Cap.USERS_MANAGE)
+    if not user.is_active:
+        raise DomainError(f"用户“{user.username}”已停用，不能授予角色", field="user")
+    held = set(user.memberships.values_list("role", flat=True)) - {role}
+    if role in ADMIN_ROLES and held:
+        labels = "、".join(Role(r).label for r in sorted(held))
+        raise DomainError(f"三员角色不能与其他角色兼任：用户“{user.username}”已有“{labels}”角色", field="role")
+    if role not in ADMIN_ROLES and held & set(ADMIN_ROLES):
+        admin = next(r for r in ADMIN_ROLES if r in held)
+        raise DomainError(f"用户“{user.username}”是{Role(admin).label}，三员不能兼任其他角色", field="role")
+    return add_membership(actor=actor, user=user, organization=organization, role=role)
+
+
+@transaction.atomic
+def register_user(
+    *, actor: Any, username: str, password: str, display_name: str, organization: Organization, role: str
+) -> User:
+    """Create a user and give him his first role, in one step (a user without a role belongs nowhere)."""
+    _check_user_admin(actor, organization)
+    user = create_user(actor=actor, username=username, password=password, display_name=display_name)
+    grant_role(actor=actor, user=user, organization=organization, role=role)
+    return user
+
+
+@transaction.atomic
+def deactivate_user(*, actor: Any, user: User) -> User:
+    """Disable an account: it can no longer sign in, and its open sessions end at the next request."""
+    _check_user_admin(actor)
+    if actor is not None:
+        if user.pk == actor.pk:
+            raise PermissionDenied("不能停用自己的账号。")
+        _check_manages_user(actor, user, Cap.USERS_MANAGE)
+    if not user.is_active:
+        return user
+    user.is_active = False
+    user.save(update_fields=["is_active"])
+    audit.record(
+        actor=actor, action="user.deactivate", obj=user, before={"is_active": True}, after={"is_active": False}
+    )
+    return user
+
+
+@transaction.atomic
+def unlock_login(*, actor: Any, username: str = "", ip: str = "") -> int:
+    """A security administrator clears the failed logins of an account or an address (lifting a lockout).
+
+    Returns how many failure records were cleared."""
+    from axes.utils import reset
+
+    username, ip = username.strip(), ip.strip()
+    if not username and not ip:
+        raise DomainError("请填写要解锁的用户名或IP地址", field="username")
+    if actor is not None:
+        if not scoping.has_cap(actor, Cap.SECURITY_MANAGE):
+            raise PermissionDenied("只有安全管理员可以解锁账号。")
+        target = User.objects.filter(username=username).first() if username else None
+        if target is not None:
+            _check_manages_user(actor, target, Cap.SECURITY_MANAGE)
+    cleared = int(reset(ip=ip or None, username=username or None))
+    what = "、".join(part for part in (username and f"账号“{username}”", ip and f"地址{ip}") if part)
+    audit.record(
+        actor=actor,
+        action="security.unlock",
+        after={"username": username, "ip": ip, "cleared": cleared},
+        message=f"解锁{what}，清除登录失败记录{cleared}条",
+    )
+    return cleared

@@ -25,11 +25,20 @@ SORTS = {
 }
 
 
+MAX_ID = 2**63 - 1  # the largest id any of our databases stores; larger ones are an input error, not a 500
+
+
+class IntegerFilter(django_filters.NumberFilter):
+    """A whole-number filter (ids, years): 2026.5 or an id beyond the database's range is refused."""
+
+    field_class = forms.IntegerField
+
+
 class ProjectFilter(django_filters.FilterSet):
     region = django_filters.CharFilter(method="filter_region", label="区划代码")
-    department = django_filters.NumberFilter(field_name="department_id", label="主管部门")
-    owner = django_filters.NumberFilter(method="filter_owner", label="预算单位")
-    fiscal_year = django_filters.NumberFilter(label="年度")
+    department = IntegerFilter(field_name="department_id", label="主管部门", min_value=1, max_value=MAX_ID)
+    owner = IntegerFilter(method="filter_owner", label="预算单位", min_value=1, max_value=MAX_ID)
+    fiscal_year = IntegerFilter(label="年度", min_value=2000, max_value=2100)
     kind = django_filters.ChoiceFilter(choices=Project.Kind.choices, label="类型")
     category = django_filters.ChoiceFilter(choices=Project.Category.choices, label="项目类别")
     budget_type = django_filters.ChoiceFilter(choices=Project.Budget.choices, label="预算类型")

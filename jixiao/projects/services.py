@@ -42,6 +42,10 @@ class ProjectInput:
     amount_adjusted: Decimal | None = None
     description: str = ""
     is_generated: bool = False
+    # Bulk loaders of budgets already compiled elsewhere (the demo) state the status they are in; only
+    # `upsert_projects` reads it, and only for an actor who may decide on the owner's projects. Forms,
+    # the API and imports leave it None: their projects move through the lifecycle transitions.
+    status: str | None = None
 
 
 def department_of(org: Organization) -> Organization:
@@ -94,11 +98,24 @@ def validate(project: Project, *, check_unique: bool = True) -> None:
 
     Bulk writers pass check_unique=False and check the (region, year, code) key themselves, in one
     query per chunk instead of one per row."""
+    # Checked before full_clean, whose messages for these name the database constraint, not the field.
+    if project.start_year and project.end_year and project.end_year < project.start_year:
+        raise DomainError(
+            f"结束年度（{project.end_year}）不能早于起始年度（{project.start_year}）", field="end_year"
+        )
+    if check_unique and project.code and (
+        Project.objects.filter(region_id=project.region_id, fiscal_year=project.fiscal_year, code=project.code)
+        .exclude(pk=project.pk)
+        .exists()
+    ):
+        raise DomainError(
+            f"项目编码“{project.code}”在{project.region.name}{project.fiscal_year}年度已存在", field="code"
+        )
     try:
         project.full_clean(validate_unique=check_unique, validate_constraints=check_unique)
     except ValidationError as exc:
         field_name, messages = next(iter(exc.message_dict.items()))
-        label = Project._meta.get_field(field_name).verbose_name if field_name != "__all__" else ""
+        label = getattr(Project._meta.get_field(field_name), "verbose_name", "") if field_name != "__all__" else ""
         raise DomainError(f"{label}：{'；'.join(messages)}" if label else "；".join(messages), field=field_name) from exc
     if project.kind == Project.Kind.DEPARTMENT_OVERALL and project.owner.kind != Organization.Kind.DEPARTMENT:
         raise DomainError("部门整体支出须由主管部门（一级预算单位）申报", field="owner")
@@ -112,12 +129,19 @@ def _tags(model: type[FundSource] | type[DomainTag], names: list[str]) -> list[A
     return [existing.get(n) or model.objects.create(name=n) for n in dict.fromkeys(names)]
 
 
+def _by(project: Project, actor: Any) -> None:
+    """Name the actor on the history row the next save writes (outside a web request, as in the CLI,
+    there is no request user to take it from)."""
+    project._history_user = actor if getattr(actor, "is_authenticated", False) else None  # type: ignore[attr-defined]
+
+
 @transaction.atomic
 def create_project(*, actor: Any, data: ProjectInput) -> Project:
     check_may_change(actor, data.owner)
     project = Project()
     _apply(project, data)
     validate(project)
+    _by(project, actor)
     project.save()
     project.fund_sources.set(_tags(FundSource, data.fund_sources))
     project.domain_tags.set(_tags(DomainTag, data.domain_tags))
@@ -143,6 +167,7 @@ def update_project(*, actor: Any, project: Project, data: ProjectInput) -> Proje
     before = audit.snapshot(project, AUDITED_FIELDS)
     _apply(project, data)
     validate(project)
+    _by(project, actor)
     project.save()
     project.fund_sources.set(_tags(FundSource, data.fund_sources))
     project.domain_tags.set(_tags(DomainTag, data.domain_tags))
@@ -165,7 +190,11 @@ TRANSITIONS: dict[str, tuple[str, str]] = {
 
 
 def available_transitions(*, actor: Any, project: Project) -> list[tuple[str, str]]:
-    where = {"owner_path": project.owner.path, "owner_id": project.owner_id, "region_path": project.region.path}
+    where: dict[str, Any] = {
+        "owner_path": project.owner.path,
+        "owner_id": project.owner_id,
+        "region_path": project.region.path,
+    }
     return [
         (name, label)
         for name, (label, cap) in TRANSITIONS.items()
@@ -193,6 +222,7 @@ def transition_project(*, actor: Any, project: Project, action: str, amount_appr
             raise DomainError("批复金额不能为负数", field="amount_approved")
         project.amount_approved = approved
     method()
+    _by(project, actor)
     project.save()
     audit.record(
         actor=actor,
@@ -212,7 +242,7 @@ class UpsertResult:
     unchanged: int = 0
 
 
-COMPARED = [f for f in AUDITED_FIELDS if f not in ("fund_sources", "domain_tags", "status", "owner")] + ["owner_id"]
+COMPARED = [f for f in AUDITED_FIELDS if f not in ("fund_sources", "domain_tags", "owner")] + ["owner_id"]
 CHUNK = 2000
 
 
@@ -249,9 +279,18 @@ def upsert_projects(*, actor: Any, rows: list[ProjectInput], action: str = "proj
             .prefetch_related("fund_sources", "domain_tags")
         }
         to_create: list[tuple[Project, list[int], list[int]]] = []
-        to_update: list[tuple[Project, list[int], list[int], dict[str, Any]]] = []
+        to_update: list[tuple[Project, list[int], list[int], tuple[dict[str, Any], dict[str, Any]]]] = []
         for data in chunk:
             check_may_change(actor, data.owner)
+            if data.status is not None:
+                scoping.require(
+                    actor,
+                    Cap.PROJECT_DECIDE,
+                    view_cap=Cap.PROJECT_VIEW,
+                    owner_path=data.owner.path,
+                    owner_id=data.owner.pk,
+                    region_path=data.owner.region.path,
+                )
             if data.owner.pk not in departments:
                 departments[data.owner.pk] = department_of(data.owner)
             fund_ids = [funds[n] for n in dict.fromkeys(data.fund_sources)]
@@ -285,8 +324,8 @@ def upsert_projects(*, actor: Any, rows: list[ProjectInput], action: str = "proj
             replace=[p.pk for p, *_ in to_update],
         )
         events = [
-            audit.event(actor=actor, action=action, obj=p, after=audit.snapshot(p, AUDITED_FIELDS), region_path=p.region.path)
-            for p in created
+            audit.event(actor=actor, action=action, obj=p, after=_created_state(p, f, t), region_path=p.region.path)
+            for (_, f, t), p in zip(to_create, created, strict=True)
         ] + [
             audit.event(actor=actor, action=action, obj=p, before=d[0], after=d[1], region_path=p.region.path)
             for p, _, _, d in to_update
@@ -299,14 +338,23 @@ def upsert_projects(*, actor: Any, rows: list[ProjectInput], action: str = "proj
 
 COMPARED_DB = [
     "kind", "name", "owner", "department", "region", "category", "budget_type", "is_new", "start_year", "end_year",
-    "amount_requested", "amount_approved", "amount_adjusted", "description", "is_generated",
+    "amount_requested", "amount_approved", "amount_adjusted", "description", "is_generated", "status",
 ]
+
+
+def _created_state(project: Project, fund_ids: list[int], tag_ids: list[int]) -> dict[str, Any]:
+    """`audit.snapshot(project, AUDITED_FIELDS)` of a project just created, with the links it was given
+    (reading them back would cost two queries per project)."""
+    state = audit.snapshot(project, [f for f in AUDITED_FIELDS if f not in ("fund_sources", "domain_tags")])
+    return {**state, "fund_sources": sorted(fund_ids), "domain_tags": sorted(tag_ids)}
 
 
 def _apply_known(project: Project, data: ProjectInput, department: Organization) -> None:
     """`_apply` with the department already looked up (bulk writers cache it per owner)."""
     _apply_fields(project, data)
     project.department = department
+    if data.status is not None:
+        project.status = data.status
 
 
 def _set_links(items: list[tuple[Project, list[int], list[int]]], *, replace: list[int]) -> None:

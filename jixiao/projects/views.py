@@ -5,7 +5,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
-from jixiao.core.errors import DomainError
+from jixiao.core.errors import DomainError, PermissionDenied
 from jixiao.core.http import domain_errors, require_cap
 from jixiao.orgs.roles import Cap
 from jixiao.orgs.selectors import budget_units_for, regions_for
@@ -117,6 +117,8 @@ def project_transition(request: HttpRequest, pk: int) -> HttpResponse:
             amount_approved=wan_to_yuan(amount) if amount else None,
         )
         messages.success(request, "操作成功")
+    except PermissionDenied:
+        raise  # a forbidden action answers 403 (domain_errors), not a message on the page
     except (DomainError, ValueError) as exc:
         messages.error(request, getattr(exc, "message", str(exc)))
     return redirect("projects:detail", pk=pk)

@@ -28,25 +28,37 @@ def to_yuan(value: object) -> Decimal:
         raise MoneyError(f"“{value}”不是有效金额") from exc
     if not amount.is_finite():
         raise MoneyError(f"“{value}”不是有效金额")
-    if amount != amount.quantize(YUAN, rounding=ROUND_HALF_UP):
+    return _to_fen(amount, value, f"金额“{value}”超过两位小数（元精确到分）")
+
+
+def _to_fen(amount: Decimal, value: object, too_precise: str) -> Decimal:
+    """`amount` (finite, in 元) quantized to the fen, refusing more decimals than that; `value` is what
+    the user gave (a float's binary noise is tolerated)."""
+    try:
+        rounded = amount.quantize(YUAN, rounding=ROUND_HALF_UP)
+    except InvalidOperation as exc:  # more digits than any amount of money has
+        raise MoneyError(f"金额“{value}”过大") from exc
+    if amount != rounded:
         # Binary floats such as 0.1+0.2 show up as 0.30000000000000004: accept what is within a
         # float's noise of a whole fen, refuse anything that really has more than two decimals.
-        rounded = amount.quantize(YUAN, rounding=ROUND_HALF_UP)
         if isinstance(value, float) and abs(amount - rounded) < Decimal("1e-6"):
             return rounded
-        raise MoneyError(f"金额“{value}”超过两位小数（元精确到分）")
-    return amount.quantize(YUAN)
+        raise MoneyError(too_precise)
+    return rounded
 
 
 def wan_to_yuan(value: object) -> Decimal:
     """An amount typed in 万元 (as the seeds and most forms give it) converted to 元."""
-    if isinstance(value, float):
-        value = repr(value)
+    text = repr(value) if isinstance(value, float) else str(value).strip().replace(",", "").replace("，", "")
     try:
-        wan = Decimal(str(value).strip().replace(",", ""))
+        wan = Decimal(text)
     except InvalidOperation as exc:
         raise MoneyError(f"“{value}”不是有效金额") from exc
-    return to_yuan(wan * TEN_THOUSAND)
+    if not wan.is_finite():
+        raise MoneyError(f"“{value}”不是有效金额")
+    sign, digits, exponent = wan.as_tuple()
+    yuan = Decimal((sign, digits, int(exponent) + 4))  # × 10000 exactly (multiplying would round at 28 digits)
+    return _to_fen(yuan, value, f"金额“{value}”万元超过六位小数（元精确到分）")
 
 
 def yuan_to_wan(amount: Decimal, places: int = 2) -> Decimal:

@@ -1,0 +1,77 @@
+"""The kinds of import and the contract each one fulfils.
+
+The pipeline (upload, guard, storage, reading, preview, commit, tasks, pages, API, CLI) is shared; a
+module that imports something describes its columns and supplies three steps:
+
+- `validate(table, actor=, problems=, progress=)`: every row read and checked, errors added to
+  `problems` with their row and column key; returns the rows ready to write (a `Checked`);
+- `plan(checked, actor=, problems=)`: what a commit would do (created/updated/unchanged), read only;
+  may add errors for rows that cannot be written (for instance records out of the user's scope);
+- `commit(checked, actor=)`: write everything through the module's services, in the caller's
+  transaction; returns the counts.
+
+To add a kind, write an `Importer` subclass and name it in `IMPORTERS`.
+"""
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from functools import cache
+from typing import Any
+
+from django.utils.module_loading import import_string
+
+from jixiao.core.errors import DomainError
+from jixiao.imports.tables import ColumnSpec, Problems, Table
+
+IMPORTERS: dict[str, str] = {
+    "projects": "jixiao.projects.importing.ProjectImporter",
+}
+
+Progress = Callable[[int], None]
+
+
+@dataclass
+class Checked:
+    """Rows that passed validation, each with its Excel row number, plus what the preview shows."""
+
+    rows: list[tuple[int, Any]] = field(default_factory=list)
+    preview: list[dict[str, Any]] = field(default_factory=list)
+
+
+class Importer:
+    kind: str = ""
+    label: str = ""
+    sheet: str = ""
+    columns: Sequence[ColumnSpec] = ()
+    cap: str = ""  # the capability a user needs to import this kind
+    text_columns: Sequence[str] = ()  # keys formatted as text in the template (codes)
+    preview_rows: int = 20
+
+    def choices(self) -> dict[str, list[str]]:
+        """Column key → the allowed values (the template offers them as a dropdown)."""
+        return {}
+
+    def validate(self, table: Table, *, actor: Any, problems: Problems, progress: Progress) -> Checked:
+        raise NotImplementedError
+
+    def plan(self, checked: Checked, *, actor: Any, problems: Problems) -> dict[str, int]:
+        raise NotImplementedError
+
+    def commit(self, checked: Checked, *, actor: Any) -> dict[str, int]:
+        raise NotImplementedError
+
+
+@cache
+def _load(kind: str) -> Importer:
+    cls = import_string(IMPORTERS[kind])
+    return cls()  # type: ignore[no-any-return]
+
+
+def get_importer(kind: str) -> Importer:
+    if kind not in IMPORTERS:
+        raise DomainError(f"未知的导入类型“{kind}”", field="kind")
+    return _load(kind)
+
+
+def all_importers() -> list[Importer]:
+    return [_load(kind) for kind in IMPORTERS]

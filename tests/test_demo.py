@@ -1,0 +1,265 @@
+"""The demo data: loaded, the system's own statistics reproduce the figures of the seed work reports.
+
+The demo is loaded once for this module, inside an outer transaction rolled back at the end (as the
+shared test world is); every test runs in a savepoint within it. Figures are read the way the pages
+read them: through the selectors, as a demo user.
+"""
+
+from decimal import Decimal
+
+import pytest
+from django.core.management import CommandError, call_command
+from django.db import transaction
+from django.test import override_settings
+
+from jixiao.core.models import AuditEvent
+from jixiao.demo import tables
+from jixiao.demo.generate import plan_organizations, plan_projects, rng_for, split_exact
+from jixiao.demo.loader import load
+from jixiao.orgs import selectors as org_selectors
+from jixiao.orgs.models import Membership, Organization, Region, RuleSetting, User
+from jixiao.orgs.rules_config import resolve
+from jixiao.projects.models import Project
+from jixiao.projects.selectors import projects_for, totals
+from tests.conftest import FAST_HASHERS
+
+
+@pytest.fixture(scope="module")
+def _demo(django_db_setup, django_db_blocker):
+    with django_db_blocker.unblock(), override_settings(PASSWORD_HASHERS=FAST_HASHERS):
+        outer = transaction.atomic()
+        outer.__enter__()
+        try:
+            yield load()
+        finally:
+            transaction.set_rollback(True)
+            outer.__exit__(None, None, None)
+
+
+@pytest.fixture
+def demo(_demo, db):
+    return _demo
+
+
+def user(username: str) -> User:
+    return User.objects.get(username=username)
+
+
+def yuan(wan: str) -> Decimal:
+    return Decimal(wan) * 10000
+
+
+def projects(username: str, region: str, year: int):
+    return projects_for(user=user(username)).filter(region__code=region, fiscal_year=year)
+
+
+# --- 中阳县 ------------------------------------------------------------------------------------------
+
+
+def test_zhongyang_2024_budget_is_2779_projects_and_288828_98_wan(demo):
+    qs = projects("zhongyang_jx", "141129", 2024)
+    t = totals(qs)
+    assert t.count == 2779
+    assert t.requested == Decimal("2888289800.00")
+    assert t.approved == Decimal("2888289800.00")  # the budget was approved as compiled
+
+
+def test_zhongyang_2024_splits_into_operating_and_specific_as_reported(demo):
+    qs = projects("zhongyang_jx", "141129", 2024)
+    assert totals(qs.filter(category="其他运转类")).requested == yuan("29780.18")
+    assert totals(qs.filter(category="特定目标类")).requested == yuan("259048.8")
+    assert qs.exclude(category__in=["其他运转类", "特定目标类"]).count() == 0
+    assert set(qs.values_list("status", flat=True)) == {Project.Status.BUDGETED}
+
+
+def test_zhongyang_has_37_new_specific_projects_of_500_wan_or_more(demo):
+    qs = projects("zhongyang_jx", "141129", 2024).filter(is_new=True, amount_requested__gte=5_000_000)
+    assert qs.count() == 37
+    assert set(qs.values_list("category", flat=True)) == {"特定目标类"}
+
+
+@pytest.mark.parametrize(
+    ("name", "year", "wan", "score"),
+    [
+        ("中阳县2024年度衔接推进乡村振兴补助资金支出", 2024, "18570.75", "89.97"),
+        ("中阳县殡仪馆整体项目资金支出", 2024, "5917.17", "77.7"),
+        ("下枣林乡公益性公募建设项目资金支出", 2024, "98.79", "75.02"),
+        ("中阳县县级公益性公募整体项目资金支出", 2024, "665.78", "70.6"),
+        ("中阳县2023年建制村通公路、自然村通硬化路‘四好农村路’建设", 2023, "9610.86", "90.85"),
+        ("中阳县‘四好农村路’建设（2022年自然村通公路工程）", 2022, "2643.66", "91.34"),
+        ("中阳县‘四好农村路’建设（2022年建制村通公路工程）", 2022, "2500.25", "89.12"),
+        ("中阳县2024年‘四好农村路’建设工程", 2024, "11161.02", "89.71"),
+    ],
+)
+def test_zhongyang_key_evaluated_projects_carry_the_reported_amounts(demo, name, year, wan, score):
+    p = projects("zhongyang_jx", "141129", year).get(name=name)
+    assert p.amount_requested == yuan(wan)
+    assert not p.is_generated
+    assert f"得分{score}分" in p.description
+
+
+def test_zhongyang_department_and_unit_users_see_their_own_projects_only(demo):
+    department = projects_for(user=user("zhongyang_jt"))
+    unit = projects_for(user=user("zhongyang_glz"))
+    transport = Organization.objects.get(name="中阳县交通运输局")
+    assert department.exists() and not department.exclude(department=transport).exists()
+    assert unit.exists() and set(unit.values_list("owner__name", flat=True)) == {"中阳县农村公路管理站"}
+    assert unit.filter(name="中阳县2024年‘四好农村路’建设工程").exists()
+    assert department.count() > unit.count()
+
+
+def test_congress_and_audit_read_the_county_and_the_three_administrators_see_no_projects(demo):
+    county = projects_for(user=user("zhongyang_jx")).count()
+    assert projects_for(user=user("zhongyang_rd")).count() == county
+    assert projects_for(user=user("zhongyang_sj")).count() == county
+    for admin in ("zhongyang_xtgl", "zhongyang_aqgl", "zhongyang_sjgl"):
+        assert not projects_for(user=user(admin)).exists()
+
+
+def test_lvliang_scope_includes_zhongyang(demo):
+    city = projects_for(user=user("lvliang_jx"))
+    assert city.filter(region__code="141129").count() == projects_for(user=user("zhongyang_jx")).count()
+
+
+# --- 吕梁市 ------------------------------------------------------------------------------------------
+
+
+def test_lvliang_30_key_evaluations_total_21_66_yi_with_generated_amounts(demo):
+    qs = projects("lvliang_jx", "141100", 2023)
+    t = totals(qs)
+    assert (t.count, t.requested) == (30, yuan("216600"))
+    assert all("金额为演示生成" in d for d in qs.values_list("description", flat=True))
+    grades = [p.evaluation.grade for p in tables.LVLIANG_PROJECTS if p.evaluation]
+    assert [grades.count(g) for g in ("优", "良", "中", "差")] == [1, 18, 9, 2]
+
+
+# --- 岳池县 ------------------------------------------------------------------------------------------
+
+
+def test_yuechi_goals_cover_17395_88_wan_and_85_departments(demo):
+    assert totals(projects("yuechi_jx", "511621", 2023)).requested == yuan("17395.88")
+    units = org_selectors.budget_units_for(user=user("yuechi_jx"))
+    assert units.filter(region__code="511621", kind="department").count() == 85
+    assert units.filter(region__code="511621", kind="department", is_generated=False).count() == 5
+
+
+def test_yuechi_five_ex_ante_projects_are_named(demo):
+    qs = projects("yuechi_jx", "511621", 2023).filter(is_generated=False)
+    assert set(qs.values_list("name", flat=True)) == {p.name for p in tables.YUECHI_PROJECTS}
+    assert set(qs.values_list("department__name", flat=True)) == {
+        "岳池县消防救援大队",
+        "岳池县住房和城乡建设局",
+        "岳池县民政局",
+        "岳池县现代农业园区服务中心",
+    }
+
+
+# --- 蔡甸区 ------------------------------------------------------------------------------------------
+
+
+def test_caidian_358_projects_12_92_yi_and_70_departments(demo):
+    t = totals(projects("caidian_jx", "420114", 2023))
+    assert (t.count, t.requested) == (358, yuan("129200"))
+    units = org_selectors.budget_units_for(user=user("caidian_jx"))
+    assert units.filter(region__code="420114", kind="department").count() == 70
+
+
+def test_caidian_42_key_evaluations_4_07_yi_in_39_departments(demo):
+    key = projects("caidian_jx", "420114", 2023).filter(description__contains="2024年区级重点绩效评价项目")
+    assert (totals(key).count, totals(key).requested) == (42, yuan("40700"))
+    departments = set(key.values_list("department__name", flat=True))
+    assert len(departments) == 39
+    assert {"蔡甸区财政局机关", "蔡甸区民政局", "蔡甸区大数据中心", "中共蔡甸区委组织部"} <= departments
+    assert key.filter(owner__name="蔡甸区公路运输管理所", name="2023年公路货物运规上企业奖补资金项目").exists()
+
+
+# --- 宝鸡市 ------------------------------------------------------------------------------------------
+
+
+def test_baoji_59_ex_ante_projects_await_appraisal_with_24053_22_wan(demo):
+    qs = projects("baoji_jx", "610300", 2023)
+    t = totals(qs)
+    assert (t.count, t.requested, t.approved) == (59, yuan("24053.22"), Decimal(0))
+    assert set(qs.values_list("status", flat=True)) == {Project.Status.SUBMITTED}
+
+
+def test_baoji_scope_covers_every_county_and_rules_come_from_the_reports(demo):
+    city = user("baoji_jx")
+    codes = set(org_selectors.regions_for(user=city).values_list("code", flat=True))
+    assert {"610329", "610331", "610371"} <= codes
+    assert projects_for(user=city).filter(region__code="610329", name="农村清洁能源项目").exists()
+    taibai = Region.objects.get(code="610331")
+    assert resolve("goals.review_chain", taibai, 2023).value[-1] == "预算股终审"
+    # 宝鸡's 100万 threshold reaches its counties; 中阳 keeps 500万.
+    assert resolve("appraisal.new_project_threshold_yuan", taibai, 2023).value == "1000000"
+    assert resolve("appraisal.new_project_threshold_yuan", Region.objects.get(code="141129"), 2024).value == "5000000"
+
+
+# --- generated data, idempotency, accounts -----------------------------------------------------------
+
+
+def test_generated_rows_are_marked_and_named_rows_are_not(demo):
+    all_projects = projects_for(user=user("lvliang_jx")) | projects_for(user=user("baoji_jx"))
+    generated = Project.objects.filter(is_generated=True)
+    assert generated.exists()
+    assert not generated.exclude(description__startswith="演示生成").exists()
+    named = {p.name for p in tables.ZHONGYANG_PROJECTS + tables.LVLIANG_PROJECTS}
+    assert not all_projects.filter(name__in=named, is_generated=True).exists()
+    assert Organization.objects.get(name="中阳县交通运输局").is_generated is False
+    assert Organization.objects.get(name="中阳县农村公路管理站").is_generated is True
+
+
+@pytest.mark.parametrize("n", [1, 2, 7, 1206])
+def test_split_exact_gives_positive_whole_hundredths_of_wan_that_sum_to_the_total(n):
+    total = Decimal("297801800.00")
+    parts = split_exact(total, [rng_for("test", n).lognormvariate(0, 1) for _ in range(n)])
+    assert len(parts) == n and sum(parts) == total
+    assert all(p > 0 and p % 100 == 0 for p in parts)
+
+
+def test_the_plan_is_the_same_on_every_run():
+    first = plan_projects(plan_organizations())
+    second = plan_projects(plan_organizations())
+    assert first == second
+    assert len({(p.region, p.fiscal_year, p.code) for p in first}) == len(first)
+
+
+def test_loading_again_writes_nothing(demo):
+    models = [Region, Organization, User, Membership, RuleSetting, Project, Project.history.model, AuditEvent]
+    before = [m.objects.count() for m in models]
+    report = load()
+    assert not report.changed
+    assert report.projects_unchanged == Project.objects.count()
+    assert [m.objects.count() for m in models] == before
+
+
+def test_demo_command_prints_every_account_with_the_password_and_quiet_prints_nothing(demo, capsys):
+    call_command("demo")
+    out = capsys.readouterr().out
+    assert "已存在，未作改动" in out
+    for username, *_ in tables.USERS:
+        assert username in out
+    assert tables.DEMO_PASSWORD in out
+    call_command("demo", "--quiet")
+    assert capsys.readouterr().out == ""
+
+
+def test_demo_command_refuses_production(demo, settings):
+    settings.PRODUCTION = True
+    with pytest.raises(CommandError, match="生产环境"):
+        call_command("demo", "--quiet")
+
+
+@pytest.mark.parametrize("username", ["zhongyang_jx", "zhongyang_glz", "zhongyang_sjgl", "baoji_jx"])
+def test_demo_users_sign_in_through_the_login_form(demo, client, username):
+    response = client.post("/accounts/login/", {"username": username, "password": tables.DEMO_PASSWORD})
+    assert response.status_code == 302
+    assert client.get("/").status_code == 200
+
+
+def test_audit_names_the_performance_user_for_projects_and_the_system_for_organizations(demo):
+    project_events = AuditEvent.objects.filter(action="project.demo", region_path="510000/511600/511621/")
+    assert set(project_events.values_list("actor_name", flat=True)) == {"yuechi_jx"}
+    assert project_events.count() == Project.objects.filter(region__code="511621").count()
+    org_events = AuditEvent.objects.filter(action="organization.create")
+    assert set(org_events.values_list("actor_name", flat=True)) == {"系统"}

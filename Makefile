@@ -41,7 +41,7 @@ setup: $(VENV)/.synced node_modules/.package-lock.json ## install Python and fro
 
 # --- running ---
 
-run: setup ## migrate, load the demo data, start the tasks worker and serve at http://$(HOST):$(PORT)
+run: setup ## migrate, load the demo data, start the tasks worker, serve at http://127.0.0.1:8000 (PORT=…)
 	$(PY) manage.py migrate --noinput
 	$(VENV)/bin/jixiao demo
 	scripts/serve $(HOST):$(PORT)
@@ -73,8 +73,8 @@ format: setup ## rewrite the code: ruff's safe fixes, then ruff format
 	$(VENV)/bin/ruff check --fix .
 	$(VENV)/bin/ruff format .
 
-bench: setup ## run the benchmarks under bench/ (results in bench/out/)
-	scripts/bench
+bench: setup ## run the benchmarks bench/*_bench.py (results in bench/out/; BENCH_ARGS="20000" for fewer rows)
+	scripts/bench $(BENCH_ARGS)
 
 clean: ## remove the installed tools and packages (keeps data/)
 	rm -rf .tools $(VENV) node_modules .mypy_cache .ruff_cache

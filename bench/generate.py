@@ -23,7 +23,7 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 PROVINCE = "990000"
-PASSWORD = "Bench-pass-2026"
+PASSWORD = "Bench-pass-2026"  # noqa: S105 (synthetic users of a throwaway database)
 CATEGORIES = ["特定目标类", "其他运转类", "公用经费", "人员类"]
 BUDGETS = ["一般公共预算", "一般公共预算", "一般公共预算", "政府性基金预算", "国有资本经营预算"]
 FUNDS = ["", "一般债券", "专项债券", "上级转移支付", "一般债券、上级转移支付", "政府购买服务"]
@@ -162,7 +162,11 @@ def load_orgs(spec: Spec) -> Loaded:
                 actor=None, code=county_code, name=f"基准县{county_code[2:]}", parent=cities[city_code]
             )
             fb = services.create_organization(
-                actor=None, code=f"{county_code}CZ", name=f"{county.name}财政局", kind=kind.FINANCE_BUREAU, region=county
+                actor=None,
+                code=f"{county_code}CZ",
+                name=f"{county.name}财政局",
+                kind=kind.FINANCE_BUREAU,
+                region=county,
             )
             division = services.create_organization(
                 actor=None,

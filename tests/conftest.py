@@ -13,7 +13,6 @@ import pytest
 from django.db import connection, transaction
 from django.test import Client, override_settings
 from hypothesis import settings as hypothesis_settings
-
 from pytest_django.plugin import blocking_manager_key
 
 from tests.world import World, build_world

@@ -42,7 +42,12 @@ def test_list_is_paginated_scoped_and_amounts_are_strings(world, api):
     body = r.json()
     assert body["count"] == 6
     assert [row["code"] for row in body["results"]] == [
-        "141129-JY-01-P1", "141129-JY-ZT", "141129-NY-01-P1", "141129-NY-ZT", "141129-JY-01-P2", "141129-NY-01-P2",
+        "141129-JY-01-P1",
+        "141129-JY-ZT",
+        "141129-NY-01-P1",
+        "141129-NY-ZT",
+        "141129-JY-01-P2",
+        "141129-NY-01-P2",
     ]
     row = body["results"][0]
     assert row["amount_requested"] == "1000000.01"
@@ -89,7 +94,11 @@ def test_filters_match_the_list_page(world, api, query, expected):
 
 def test_filter_by_department_fund_source_and_tag(world, api):
     dept = world.orgs["c1.dept_b"].pk
-    assert codes(api.get("/api/projects/", {"department": dept})) == ["141129-NY-01-P1", "141129-NY-ZT", "141129-NY-01-P2"]
+    assert codes(api.get("/api/projects/", {"department": dept})) == [
+        "141129-NY-01-P1",
+        "141129-NY-ZT",
+        "141129-NY-01-P2",
+    ]
     bond = FundSource.objects.get(name="一般债券").pk
     assert codes(api.get("/api/projects/", {"fund_source": bond})) == ["141129-JY-01-P1", "141129-NY-01-P1"]
     rural = DomainTag.objects.get(name="乡村振兴").pk
@@ -98,7 +107,20 @@ def test_filter_by_department_fund_source_and_tag(world, api):
     ]
 
 
-@pytest.mark.parametrize("query", [{"category": "不存在"}, {"fiscal_year": "abc"}, {"min_wan": "x"}, {"sort": "evil"}])
+@pytest.mark.parametrize(
+    "query",
+    [
+        {"category": "不存在"},
+        {"fiscal_year": "abc"},
+        {"fiscal_year": "2026.5"},
+        {"min_wan": "x"},
+        {"sort": "evil"},
+        # Ids beyond the database's integer range once crashed the query (500).
+        {"department": "99999999999999999999999"},
+        {"owner": "1e30"},
+        {"department": "-1"},
+    ],
+)
 def test_bad_filters_answer_400_naming_the_filter(world, api, query):
     r = api.get("/api/projects/", query)
     assert r.status_code == 400
@@ -188,7 +210,9 @@ def test_invalid_input_answers_400_naming_the_field(world, api, changes, field):
 
 def test_illegal_transition_is_a_400_on_status(world, api):
     project = world.project("c1.unit_a.P1")
-    r = api.post(f"/api/projects/{project.pk}/transition/", {"action": "approve_budget"}, content_type="application/json")
+    r = api.post(
+        f"/api/projects/{project.pk}/transition/", {"action": "approve_budget"}, content_type="application/json"
+    )
     assert r.status_code == 400
     assert r.json() == {"detail": "项目当前为“草稿”，不能批复预算", "field": "status"}
     r = api.post(f"/api/projects/{project.pk}/transition/", {"action": "fly"}, content_type="application/json")

@@ -11,6 +11,7 @@ import openpyxl
 import pytest
 from django.core.management import CommandError, call_command
 from django.db import DatabaseError, connection, transaction
+from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
@@ -138,6 +139,7 @@ def test_page_and_api_show_only_the_scope(world, client_for, c2_auditadmin):
 
 def test_page_lists_newest_first_with_pagination(world, client_for):
     auditor = world.users["auditadmin"]
+    client = client_for("auditadmin")  # signing in is itself an audit event: count after it
     c1 = world.regions["c1"].path
     AuditEvent.objects.bulk_create(
         audit.event(actor=world.users["performance"], action="test.bulk", region_path=c1, message=f"第{i}条")
@@ -151,7 +153,7 @@ def test_page_lists_newest_first_with_pagination(world, client_for):
         region_path=world.regions["c1"].path,
         message="最新的一条",
     )
-    page = client_for("auditadmin").get(reverse("audit")).content.decode()
+    page = client.get(reverse("audit")).content.decode()
     assert f'<strong id="audit-count">{total + 1}</strong>' in page
     assert page.index("最新的一条") < page.index("test.bulk")
     assert "第 1 / " in page
@@ -227,3 +229,16 @@ def test_cli_export_is_scoped_and_audited(world, tmp_path):
     assert (event.actor_name, event.channel) == ("t_auditadmin", "cli")
     with pytest.raises(CommandError, match="不是审计管理员"):
         call_command("export_audit", str(out_file), user="t_sysadmin")
+
+
+def test_sign_in_failure_and_sign_out_are_audited(world):
+    user = world.users["performance"]
+    client = Client()
+    client.post(reverse("login"), {"username": user.username, "password": "wrong-Password1"})
+    failed = AuditEvent.objects.filter(action="auth.login_failed").latest("id")
+    assert user.username in failed.message and "wrong" not in failed.message
+    assert failed in visible(world.users["auditadmin"])  # filed under the account's county
+    client.post(reverse("login"), {"username": user.username, "password": world.password})
+    assert AuditEvent.objects.filter(action="auth.login", actor=user).exists()
+    client.post(reverse("logout"))
+    assert AuditEvent.objects.filter(action="auth.logout", actor=user).exists()

@@ -251,8 +251,9 @@ def test_login_form_needs_the_csrf_token(world):
     assert login(client, "t_performance", world.password).status_code == 403
     client.get(reverse("login"))
     token = client.cookies[settings.CSRF_COOKIE_NAME].value
-    r = client.post(reverse("login"), {"username": "t_performance", "password": world.password,
-                                       "csrfmiddlewaretoken": token})
+    r = client.post(
+        reverse("login"), {"username": "t_performance", "password": world.password, "csrfmiddlewaretoken": token}
+    )
     assert r.status_code == 302
 
 
@@ -263,14 +264,18 @@ def test_session_api_writes_need_the_csrf_token(world, csrf_client):
     assert r.status_code == 403
     assert "CSRF" in r.json()["detail"]
     project = world.project("c1.unit_a.P1")
-    r = csrf_client.post(f"/api/projects/{project.pk}/transition/", {"action": "submit"}, content_type="application/json")
+    r = csrf_client.post(
+        f"/api/projects/{project.pk}/transition/", {"action": "submit"}, content_type="application/json"
+    )
     assert r.status_code == 403
     # Reading needs no token.
     assert csrf_client.get("/api/projects/").status_code == 200
 
     csrf_client.get(reverse("projects:list"))
     token = csrf_client.cookies[settings.CSRF_COOKIE_NAME].value
-    r = csrf_client.post("/api/projects/", payload(world), content_type="application/json", headers={"X-CSRFToken": token})
+    r = csrf_client.post(
+        "/api/projects/", payload(world), content_type="application/json", headers={"X-CSRFToken": token}
+    )
     assert r.status_code == 201
 
 

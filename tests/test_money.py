@@ -130,7 +130,9 @@ def test_to_yuan_refuses_what_is_not_an_amount(value):
         to_yuan(value)
 
 
-@pytest.mark.parametrize("value", ["abc", "NaN", "sNaN", "Infinity", "1e400", "1.0000001", "1.0000000000000000000000000001"])
+@pytest.mark.parametrize(
+    "value", ["abc", "NaN", "sNaN", "Infinity", "1e400", "1.0000001", "1.0000000000000000000000000001"]
+)
 def test_wan_to_yuan_refuses_what_is_not_an_amount(value):
     with pytest.raises(MoneyError):
         wan_to_yuan(value)

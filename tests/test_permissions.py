@@ -70,7 +70,11 @@ ACTIONS = [
 # Which action needs which column of the table; the state a project must be in for the transition.
 NEEDS = {"list": 0, "detail": 0, "create": 1, "edit": 1, "submit": 1, "admit": 2, "approve_budget": 2}
 BEFORE = {"submit": [], "admit": ["submit"], "approve_budget": ["submit", "admit"]}
-AFTER = {"submit": Project.Status.SUBMITTED, "admit": Project.Status.IN_LIBRARY, "approve_budget": Project.Status.BUDGETED}
+AFTER = {
+    "submit": Project.Status.SUBMITTED,
+    "admit": Project.Status.IN_LIBRARY,
+    "approve_budget": Project.Status.BUDGETED,
+}
 COUNTY_ACTOR = {"c1": "performance", "c2": "c2_performance", "p2": "p2_performance"}
 
 
@@ -150,7 +154,9 @@ def perform(client: Client, world, obj_key: str, action: str):
         if channel == "ui":
             r = client.post(reverse("projects:edit", args=[project.pk]), form_data(project, name=name))
         else:
-            r = client.put(f"/api/projects/{project.pk}/", api_data(project, name=name), content_type="application/json")
+            r = client.put(
+                f"/api/projects/{project.pk}/", api_data(project, name=name), content_type="application/json"
+            )
         return r, world.project(OBJECTS[obj_key]).name == name
     # A lifecycle transition.
     if channel == "ui":
@@ -249,7 +255,9 @@ def test_department_cannot_create_for_a_unit_of_another_department(world, client
     missing = Organization.objects.order_by("-pk").first().pk + 1000
     answers = []
     for owner in (world.orgs["c1.unit_b"].pk, world.orgs["c2.unit_a"].pk, missing):
-        r = client.post("/api/projects/", api_data(template, code=f"X-{owner}", owner=owner), content_type="application/json")
+        r = client.post(
+            "/api/projects/", api_data(template, code=f"X-{owner}", owner=owner), content_type="application/json"
+        )
         answers.append((r.status_code, r.json()))
     assert answers[0] == answers[1] == answers[2]
     assert answers[0][0] == 400

@@ -170,7 +170,14 @@ def _id(model, name):
         (
             "performance",
             {"sort": "-amount"},
-            ["141129-JY-ZT", "141129-NY-ZT", "141129-NY-01-P1", "141129-JY-01-P1", "141129-NY-01-P2", "141129-JY-01-P2"],
+            [
+                "141129-JY-ZT",
+                "141129-NY-ZT",
+                "141129-NY-01-P1",
+                "141129-JY-01-P1",
+                "141129-NY-01-P2",
+                "141129-JY-01-P2",
+            ],
         ),
         (
             "performance",
@@ -224,8 +231,14 @@ def test_totals_in_wan_round_half_up(world, client_for):
     for code, amount in [("HALF-1", "100000000.00"), ("HALF-2", "23450050.00")]:
         services.create_project(
             actor=actor,
-            data=ProjectInput(code=code, name=f"半数测试{code}", owner=owner, fiscal_year=2026,
-                              category=Project.Category.SPECIFIC, amount_requested=Decimal(amount)),
+            data=ProjectInput(
+                code=code,
+                name=f"半数测试{code}",
+                owner=owner,
+                fiscal_year=2026,
+                category=Project.Category.SPECIFIC,
+                amount_requested=Decimal(amount),
+            ),
         )
     r = client_for("performance").get(reverse("projects:list"), {"q": "半数测试"})
     # 123,450,050.00 元 = 12,345.005 万元 → 12,345.01 (half-up; half-even would give 12,345.00)
@@ -234,10 +247,23 @@ def test_totals_in_wan_round_half_up(world, client_for):
     assert '<td class="table-amount">2,345.01</td>' in r.text
 
 
-def test_bad_filter_values_are_reported_not_crashing(world, client_for):
-    r = client_for("performance").get(reverse("projects:list"), {"category": "不存在", "min_wan": "abc"})
+@pytest.mark.parametrize(
+    "query",
+    [{"category": "不存在", "min_wan": "abc"}, {"department": "99999999999999999999999"}, {"owner": "1e30"}],
+)
+def test_bad_filter_values_are_reported_not_crashing(world, client_for, query):
+    r = client_for("performance").get(reverse("projects:list"), query)
     assert r.status_code == 200
     assert "筛选条件有误" in r.text
+
+
+def test_a_huge_approved_amount_is_an_error_message_not_a_crash(world, client_for):
+    client = client_for("performance")
+    project = world.project("c1.unit_a.P1")
+    transition(client, project, "submit")
+    transition(client, project, "admit")
+    r = transition(client, project, "approve_budget", amount_approved_wan="1e400")
+    assert "金额“1e400”过大" in r.text
 
 
 def test_pagination_keeps_the_filter(world, client_for):
@@ -246,8 +272,14 @@ def test_pagination_keeps_the_filter(world, client_for):
     services.upsert_projects(
         actor=actor,
         rows=[
-            ProjectInput(code=f"PG-{i:03d}", name=f"分页项目{i}", owner=owner, fiscal_year=2026,
-                         category=Project.Category.SPECIFIC, amount_requested=Decimal(i))
+            ProjectInput(
+                code=f"PG-{i:03d}",
+                name=f"分页项目{i}",
+                owner=owner,
+                fiscal_year=2026,
+                category=Project.Category.SPECIFIC,
+                amount_requested=Decimal(i),
+            )
             for i in range(60)
         ],
     )
@@ -273,10 +305,16 @@ def read_export(response) -> list[list[object]]:
 def test_export_has_the_template_headers_and_exact_amounts(world, client_for):
     services.create_project(
         actor=world.users["performance"],
-        data=ProjectInput(code="BIG-1", name="=HYPERLINK(\"http://x\")", owner=world.orgs["c1.unit_a"],
-                          fiscal_year=2026, category=Project.Category.SPECIFIC,
-                          amount_requested=Decimal("9876543210123.45"), amount_approved=Decimal("0.30"),
-                          fund_sources=["一般债券", "PPP"]),
+        data=ProjectInput(
+            code="BIG-1",
+            name='=HYPERLINK("http://x")',
+            owner=world.orgs["c1.unit_a"],
+            fiscal_year=2026,
+            category=Project.Category.SPECIFIC,
+            amount_requested=Decimal("9876543210123.45"),
+            amount_approved=Decimal("0.30"),
+            fund_sources=["一般债券", "PPP"],
+        ),
     )
     r = client_for("performance").get(reverse("projects:export"), {"category": "特定目标类"})
     assert r.status_code == 200

@@ -16,7 +16,16 @@ def test_every_default_passes_its_own_check_and_cites_a_source(key):
 
 @pytest.mark.parametrize(
     ("score", "grade"),
-    [("100", "优"), ("90", "优"), ("89.99", "良"), ("80", "良"), ("79.999", "中"), ("60", "中"), ("59.99", "差"), ("0", "差")],
+    [
+        ("100", "优"),
+        ("90", "优"),
+        ("89.99", "良"),
+        ("80", "良"),
+        ("79.999", "中"),
+        ("60", "中"),
+        ("59.99", "差"),
+        ("0", "差"),
+    ],
 )
 def test_default_grade_bands_have_inclusive_lower_bounds(score, grade):
     bands = DEFINITIONS["evaluation.grade_bands"].default

@@ -46,10 +46,8 @@ def test_api_never_answers_with_a_server_error(world, client_for):
 def run_all_operations(world, client_for) -> None:
     client = client_for("performance")
     token = _get_new_csrf_string()
-    auth = {
-        "Cookie": f"sessionid={client.cookies['sessionid'].value}; csrftoken={token}",
-        "X-CSRFToken": token,
-    }
+    headers = {"X-CSRFToken": token}
+    cookies = {"sessionid": client.cookies["sessionid"].value, "csrftoken": token}
     schema = schemathesis.openapi.from_wsgi("/api/schema/?format=json", get_wsgi_application())
     project_ids = list(Project.objects.values_list("pk", flat=True))
     owner_ids = [world.orgs[k].pk for k in ("c1.unit_a", "c1.dept_a", "c2.unit_a", "c1.performance")]
@@ -57,6 +55,7 @@ def run_all_operations(world, client_for) -> None:
     operations = [result.ok() for result in schema.get_all_operations()]
     assert len(operations) >= 4
     failures: list[str] = []
+    seen: dict[str, set[int]] = {}
     for operation in operations:
         for mode in (GenerationMode.POSITIVE, GenerationMode.NEGATIVE):
 
@@ -77,7 +76,8 @@ def run_all_operations(world, client_for) -> None:
                     case.path_parameters["id"] = real_id
                 if real_owner is not None and isinstance(case.body, dict) and "owner" in case.body:
                     case.body["owner"] = real_owner
-                response = case.call(headers=auth)
+                response = case.call(headers=headers, cookies=cookies)
+                seen.setdefault(case.operation.label, set()).add(response.status_code)
                 case.validate_response(response, checks=[not_a_server_error])
 
             try:
@@ -86,3 +86,7 @@ def run_all_operations(world, client_for) -> None:
                 failures.append(f"{operation.label} ({mode.value}): {exc}")
     if failures:
         pytest.fail("\n\n".join(failures))
+    # The requests really were signed in and reached the handlers (not a run of 403s).
+    assert 200 in seen["GET /api/projects/"], seen
+    assert 200 in seen["GET /api/projects/{id}/"], seen
+    assert {200, 400} & seen["POST /api/projects/{id}/transition/"], seen

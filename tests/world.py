@@ -124,8 +124,15 @@ def build_world() -> World:
             actor=None, code=code, name=name, parent=w.regions[parent] if parent else None
         )
 
-    def org(key: str, code: str, name: str, kind: str, region: Region, parent: Organization | None = None,
-            division: str = "") -> Organization:
+    def org(
+        key: str,
+        code: str,
+        name: str,
+        kind: str,
+        region: Region,
+        parent: Organization | None = None,
+        division: str = "",
+    ) -> Organization:
         w.orgs[key] = org_services.create_organization(
             actor=None, code=code, name=name, kind=kind, region=region, parent=parent, division=division
         )
@@ -133,8 +140,15 @@ def build_world() -> World:
 
     K = Organization.Kind
     city_bureau = org("city.bureau", "141100-CZ", "吕梁市财政局", K.FINANCE_BUREAU, w.regions["city"])
-    org("city.performance", "141100-CZ-JX", "吕梁市财政局绩效科", K.FINANCE_DIVISION, w.regions["city"],
-        city_bureau, "performance")
+    org(
+        "city.performance",
+        "141100-CZ-JX",
+        "吕梁市财政局绩效科",
+        K.FINANCE_DIVISION,
+        w.regions["city"],
+        city_bureau,
+        "performance",
+    )
     _user(w, "city_performance", w.orgs["city.performance"], Role.PERFORMANCE)
 
     for c in COUNTIES:
@@ -142,8 +156,9 @@ def build_world() -> World:
         code = region.code
         bureau = org(f"{c}.bureau", f"{code}-CZ", f"{region.name}财政局", K.FINANCE_BUREAU, region)
         for div, label in DIVISIONS:
-            org(f"{c}.{div}", f"{code}-CZ-{div}", f"{region.name}财政局{label}", K.FINANCE_DIVISION, region,
-                bureau, div)
+            org(
+                f"{c}.{div}", f"{code}-CZ-{div}", f"{region.name}财政局{label}", K.FINANCE_DIVISION, region, bureau, div
+            )
         for dkey, (suffix, dname, uname) in DEPARTMENTS.items():
             dept = org(f"{c}.{dkey}", f"{code}-{suffix}", f"{region.name}{dname}", K.DEPARTMENT, region)
             org(f"{c}.unit_{dkey[-1]}", f"{code}-{suffix}-01", f"{region.name}{uname}", K.UNIT, region, dept)

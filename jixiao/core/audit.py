@@ -80,8 +80,6 @@ def record(
     message: str = "",
 ) -> AuditEvent:
     """Write one event now, in the caller's transaction."""
-    e = event(
-        actor=actor, action=action, obj=obj, before=before, after=after, region_path=region_path, message=message
-    )
+    e = event(actor=actor, action=action, obj=obj, before=before, after=after, region_path=region_path, message=message)
     e.save()
     return e

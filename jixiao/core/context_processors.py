@@ -24,7 +24,11 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
     if user is None or not user.is_authenticated:
         return {"nav_items": []}
     items = [
-        {"label": label, "url": reverse(name), "active": request.path == reverse(name) if name == "home" else request.path.startswith(reverse(name))}
+        {
+            "label": label,
+            "url": reverse(name),
+            "active": request.path == reverse(name) if name == "home" else request.path.startswith(reverse(name)),
+        }
         for label, name, cap in MENU
         if cap is None or scoping.has_cap(user, cap)
     ]

@@ -7,15 +7,13 @@ Objects are placed by two paths: the owning organization's path and its region's
 """
 
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import Any
 
 from django.db import models
 from django.db.models import Q
 
 from jixiao.core.errors import NotFound, PermissionDenied
 from jixiao.orgs.roles import CAPABILITIES, Reach
-
-M = TypeVar("M", bound=models.Model)
 
 
 @dataclass(frozen=True)
@@ -70,7 +68,9 @@ def scope_q(user: Any, cap: str, *, owner: str = "owner", region: str = "region"
     return q
 
 
-def restrict(qs: models.QuerySet[M], user: Any, cap: str, *, owner: str = "owner", region: str = "region") -> models.QuerySet[M]:
+def restrict[M: models.Model](
+    qs: models.QuerySet[M], user: Any, cap: str, *, owner: str = "owner", region: str = "region"
+) -> models.QuerySet[M]:
     q = scope_q(user, cap, owner=owner, region=region)
     return qs.none() if q is None else qs.filter(q)
 

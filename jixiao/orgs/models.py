@@ -128,3 +128,7 @@ class RuleSetting(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["key", "region", "fiscal_year", "version"], name="rulesetting_version"),
         ]
+
+    def __str__(self) -> str:
+        where = self.region.name if self.region_id else "全国"
+        return f"{self.key} · {where} · {self.fiscal_year or '各年度'} · 第{self.version}版"

@@ -46,7 +46,9 @@ def create_organization(
     division: str = "",
     is_generated: bool = False,
 ) -> Organization:
-    if kind == Organization.Kind.FINANCE_DIVISION and (parent is None or parent.kind != Organization.Kind.FINANCE_BUREAU):
+    if kind == Organization.Kind.FINANCE_DIVISION and (
+        parent is None or parent.kind != Organization.Kind.FINANCE_BUREAU
+    ):
         raise DomainError("财政内设机构须隶属于财政部门", field="parent")
     if kind == Organization.Kind.UNIT and (parent is None or not parent.is_budget_unit):
         raise DomainError("下属预算单位须隶属于主管部门或其他预算单位", field="parent")
@@ -80,7 +82,9 @@ def create_user(*, actor: Any, username: str, password: str, display_name: str =
     except ValidationError as exc:
         raise DomainError(_validation_message(exc)) from exc
     user.save()
-    audit.record(actor=actor, action="user.create", obj=user, after={"username": username, "display_name": display_name})
+    audit.record(
+        actor=actor, action="user.create", obj=user, after={"username": username, "display_name": display_name}
+    )
     return user
 
 
@@ -139,7 +143,14 @@ def set_rule(
         actor=actor,
         action="rule.set",
         obj=setting,
-        after={"key": key, "region": region.code, "fiscal_year": fiscal_year, "version": version, "value": checked, "source": source},
+        after={
+            "key": key,
+            "region": region.code,
+            "fiscal_year": fiscal_year,
+            "version": version,
+            "value": checked,
+            "source": source,
+        },
         region_path=region.path,
     )
     return setting

@@ -32,10 +32,32 @@ class ProjectOutput(serializers.ModelSerializer):  # type: ignore[type-arg]
     class Meta:
         model = Project
         fields = [
-            "id", "kind", "code", "name", "owner", "owner_name", "department", "department_name", "region_code",
-            "region_name", "fiscal_year", "category", "budget_type", "fund_sources", "domain_tags", "is_new",
-            "start_year", "end_year", "amount_requested", "amount_approved", "amount_adjusted", "description",
-            "status", "is_generated", "created_at", "updated_at",
+            "id",
+            "kind",
+            "code",
+            "name",
+            "owner",
+            "owner_name",
+            "department",
+            "department_name",
+            "region_code",
+            "region_name",
+            "fiscal_year",
+            "category",
+            "budget_type",
+            "fund_sources",
+            "domain_tags",
+            "is_new",
+            "start_year",
+            "end_year",
+            "amount_requested",
+            "amount_approved",
+            "amount_adjusted",
+            "description",
+            "status",
+            "is_generated",
+            "created_at",
+            "updated_at",
         ]
         read_only_fields = fields
 
@@ -84,7 +106,10 @@ class ProjectViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedVie
         payload = ProjectInput(data=request.data)
         payload.is_valid(raise_exception=True)
         project = services.create_project(actor=request.user, data=payload.to_input(request.user))
-        return Response(ProjectOutput(selectors.project_detail(user=request.user, pk=project.pk)).data, status=status.HTTP_201_CREATED)
+        return Response(
+            ProjectOutput(selectors.project_detail(user=request.user, pk=project.pk)).data,
+            status=status.HTTP_201_CREATED,
+        )
 
     @extend_schema(request=ProjectInput, responses={200: ProjectOutput})
     def update(self, request: Request, pk: str | None = None) -> Response:

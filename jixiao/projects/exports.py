@@ -14,10 +14,22 @@ from jixiao.projects.models import Project
 
 def row_values(p: Project) -> list[Any]:
     return [
-        p.code, p.name, p.owner.code, p.fiscal_year, p.get_kind_display(), p.category, p.budget_type,
-        "、".join(t.name for t in p.fund_sources.all()), "、".join(t.name for t in p.domain_tags.all()),
-        "新增" if p.is_new else "延续", p.start_year, p.end_year, p.amount_requested, p.amount_approved,
-        p.amount_adjusted, p.description,
+        p.code,
+        p.name,
+        p.owner.code,
+        p.fiscal_year,
+        p.get_kind_display(),
+        p.category,
+        p.budget_type,
+        "、".join(t.name for t in p.fund_sources.all()),
+        "、".join(t.name for t in p.domain_tags.all()),
+        "新增" if p.is_new else "延续",
+        p.start_year,
+        p.end_year,
+        p.amount_requested,
+        p.amount_approved,
+        p.amount_adjusted,
+        p.description,
     ]
 
 
@@ -37,8 +49,9 @@ def write_workbook(path: str, projects: QuerySet[Project]) -> int:
             if value is None or value == "":
                 continue
             if COLUMNS[i].key.startswith("amount_"):
-                # Excel stores numbers as IEEE doubles; amounts in 元 with two decimals below 2^53 fen
-                # round-trip exactly (the importer reads them back through `to_yuan`).
+                # Excel stores numbers as IEEE doubles; amounts in 元 with two decimals below 10^13 元
+                # (15 significant digits) round-trip exactly (the importer reads them back through
+                # `to_yuan`). Near 2^53 fen they do not: 90071992547409.91 comes back as ….90.
                 ws.write_number(n, i, float(value), money)
             elif isinstance(value, int):
                 ws.write_number(n, i, value)

@@ -32,9 +32,15 @@ class ProjectForm(forms.Form):
     )
     start_year = forms.IntegerField(label="起始年度", min_value=2000, max_value=2100, required=False)
     end_year = forms.IntegerField(label="结束年度", min_value=2000, max_value=2100, required=False)
-    amount_requested_wan = forms.DecimalField(label="申报金额（万元）", min_value=0, max_digits=14, decimal_places=6, localize=True)
-    amount_approved_wan = forms.DecimalField(label="批复金额（万元）", min_value=0, max_digits=14, decimal_places=6, required=False, localize=True)
-    amount_adjusted_wan = forms.DecimalField(label="调整后金额（万元）", min_value=0, max_digits=14, decimal_places=6, required=False, localize=True)
+    amount_requested_wan = forms.DecimalField(
+        label="申报金额（万元）", min_value=0, max_digits=14, decimal_places=6, localize=True
+    )
+    amount_approved_wan = forms.DecimalField(
+        label="批复金额（万元）", min_value=0, max_digits=14, decimal_places=6, required=False, localize=True
+    )
+    amount_adjusted_wan = forms.DecimalField(
+        label="调整后金额（万元）", min_value=0, max_digits=14, decimal_places=6, required=False, localize=True
+    )
     description = forms.CharField(label="项目概述", required=False, widget=forms.Textarea(attrs={"rows": 4}))
 
     def __init__(self, *args: Any, owners: Any, **kwargs: Any) -> None:
@@ -50,13 +56,22 @@ class ProjectForm(forms.Form):
             return None if v is None else (v / TEN_THOUSAND).normalize()
 
         return {
-            "kind": project.kind, "code": project.code, "name": project.name, "owner": project.owner_id,
-            "fiscal_year": project.fiscal_year, "category": project.category, "budget_type": project.budget_type,
+            "kind": project.kind,
+            "code": project.code,
+            "name": project.name,
+            "owner": project.owner_id,
+            "fiscal_year": project.fiscal_year,
+            "category": project.category,
+            "budget_type": project.budget_type,
             "fund_sources": "、".join(t.name for t in project.fund_sources.all()),
             "domain_tags": "、".join(t.name for t in project.domain_tags.all()),
-            "is_new": "1" if project.is_new else "0", "start_year": project.start_year, "end_year": project.end_year,
-            "amount_requested_wan": wan(project.amount_requested), "amount_approved_wan": wan(project.amount_approved),
-            "amount_adjusted_wan": wan(project.amount_adjusted), "description": project.description,
+            "is_new": "1" if project.is_new else "0",
+            "start_year": project.start_year,
+            "end_year": project.end_year,
+            "amount_requested_wan": wan(project.amount_requested),
+            "amount_approved_wan": wan(project.amount_approved),
+            "amount_adjusted_wan": wan(project.amount_adjusted),
+            "description": project.description,
         }
 
     def _yuan(self, name: str) -> Decimal | None:
@@ -77,9 +92,20 @@ class ProjectForm(forms.Form):
         requested = self._yuan("amount_requested_wan")
         assert requested is not None
         return ProjectInput(
-            kind=d["kind"], code=d["code"], name=d["name"], owner=d["owner"], fiscal_year=d["fiscal_year"],
-            category=d["category"], budget_type=d["budget_type"], fund_sources=_split(d["fund_sources"]),
-            domain_tags=_split(d["domain_tags"]), is_new=d["is_new"], start_year=d["start_year"],
-            end_year=d["end_year"], amount_requested=requested, amount_approved=self._yuan("amount_approved_wan"),
-            amount_adjusted=self._yuan("amount_adjusted_wan"), description=d["description"],
+            kind=d["kind"],
+            code=d["code"],
+            name=d["name"],
+            owner=d["owner"],
+            fiscal_year=d["fiscal_year"],
+            category=d["category"],
+            budget_type=d["budget_type"],
+            fund_sources=_split(d["fund_sources"]),
+            domain_tags=_split(d["domain_tags"]),
+            is_new=d["is_new"],
+            start_year=d["start_year"],
+            end_year=d["end_year"],
+            amount_requested=requested,
+            amount_approved=self._yuan("amount_approved_wan"),
+            amount_adjusted=self._yuan("amount_adjusted_wan"),
+            description=d["description"],
         )

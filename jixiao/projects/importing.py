@@ -139,7 +139,9 @@ class ProjectImporter(Importer):
         found: dict[str, Organization] = {}
         for start in range(0, len(codes), LOOKUP_CHUNK):
             part = codes[start : start + LOOKUP_CHUNK]
-            found.update({o.code: o for o in Organization.objects.filter(code__in=part).select_related("region")})
+            found.update(
+                {o.code: o for o in Organization.objects.filter(code__in=part).select_related("region", "parent")}
+            )
         result: dict[str, Organization | str] = {}
         for code in codes:
             org = found.get(code)

@@ -69,9 +69,7 @@ class Project(models.Model):
     kind = models.CharField("类型", max_length=20, choices=Kind.choices, default=Kind.PROJECT)
     code = models.CharField("项目编码", max_length=40)
     name = models.CharField("项目名称", max_length=200)
-    owner = models.ForeignKey(
-        Organization, on_delete=models.PROTECT, related_name="projects", verbose_name="预算单位"
-    )
+    owner = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="projects", verbose_name="预算单位")
     # The 一级预算单位 above the owner and the owner's region, kept so lists filter without walking trees.
     department = models.ForeignKey(
         Organization, on_delete=models.PROTECT, related_name="department_projects", verbose_name="主管部门"

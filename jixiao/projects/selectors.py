@@ -45,12 +45,7 @@ def totals(qs: QuerySet[Project]) -> Totals:
 
 
 def totals_by(qs: QuerySet[Project], field: str) -> list[dict[str, Any]]:
-    return list(
-        qs.order_by()
-        .values(field)
-        .annotate(n=Count("id"), requested=Sum("amount_requested"))
-        .order_by(field)
-    )
+    return list(qs.order_by().values(field).annotate(n=Count("id"), requested=Sum("amount_requested")).order_by(field))
 
 
 def search(qs: QuerySet[Project], text: str) -> QuerySet[Project]:

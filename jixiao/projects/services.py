@@ -15,9 +15,23 @@ from jixiao.orgs.roles import Cap
 from jixiao.projects.models import DomainTag, FundSource, Project
 
 AUDITED_FIELDS = [
-    "kind", "code", "name", "owner", "fiscal_year", "category", "budget_type", "fund_sources", "domain_tags",
-    "is_new", "start_year", "end_year", "amount_requested", "amount_approved", "amount_adjusted",
-    "description", "status",
+    "kind",
+    "code",
+    "name",
+    "owner",
+    "fiscal_year",
+    "category",
+    "budget_type",
+    "fund_sources",
+    "domain_tags",
+    "is_new",
+    "start_year",
+    "end_year",
+    "amount_requested",
+    "amount_approved",
+    "amount_adjusted",
+    "description",
+    "status",
 ]
 
 
@@ -97,26 +111,37 @@ def validate(project: Project, *, check_unique: bool = True) -> None:
     """Model validation plus the rules a form cannot express, as one DomainError naming the field.
 
     Bulk writers pass check_unique=False and check the (region, year, code) key themselves, in one
-    query per chunk instead of one per row."""
+    query per chunk instead of one per row.
+    """
     # Checked before full_clean, whose messages for these name the database constraint, not the field.
     if project.start_year and project.end_year and project.end_year < project.start_year:
-        raise DomainError(
-            f"结束年度（{project.end_year}）不能早于起始年度（{project.start_year}）", field="end_year"
+        raise DomainError(f"结束年度（{project.end_year}）不能早于起始年度（{project.start_year}）", field="end_year")
+    if (
+        check_unique
+        and project.code
+        and (
+            Project.objects.filter(region_id=project.region_id, fiscal_year=project.fiscal_year, code=project.code)
+            .exclude(pk=project.pk)
+            .exists()
         )
-    if check_unique and project.code and (
-        Project.objects.filter(region_id=project.region_id, fiscal_year=project.fiscal_year, code=project.code)
-        .exclude(pk=project.pk)
-        .exists()
     ):
         raise DomainError(
             f"项目编码“{project.code}”在{project.region.name}{project.fiscal_year}年度已存在", field="code"
         )
     try:
-        project.full_clean(validate_unique=check_unique, validate_constraints=check_unique)
+        # Bulk writers hand in owner, department and region as rows they just read, so the three
+        # existence queries per row that ForeignKey validation would run are skipped there.
+        project.full_clean(
+            exclude=None if check_unique else ["owner", "department", "region"],
+            validate_unique=check_unique,
+            validate_constraints=check_unique,
+        )
     except ValidationError as exc:
         field_name, messages = next(iter(exc.message_dict.items()))
         label = getattr(Project._meta.get_field(field_name), "verbose_name", "") if field_name != "__all__" else ""
-        raise DomainError(f"{label}：{'；'.join(messages)}" if label else "；".join(messages), field=field_name) from exc
+        raise DomainError(
+            f"{label}：{'；'.join(messages)}" if label else "；".join(messages), field=field_name
+        ) from exc
     if project.kind == Project.Kind.DEPARTMENT_OVERALL and project.owner.kind != Organization.Kind.DEPARTMENT:
         raise DomainError("部门整体支出须由主管部门（一级预算单位）申报", field="owner")
     if not project.start_year <= project.fiscal_year <= project.end_year:
@@ -173,7 +198,9 @@ def update_project(*, actor: Any, project: Project, data: ProjectInput) -> Proje
     project.domain_tags.set(_tags(DomainTag, data.domain_tags))
     old, new = audit.diff(before, audit.snapshot(project, AUDITED_FIELDS))
     if new:
-        audit.record(actor=actor, action="project.update", obj=project, before=old, after=new, region_path=project.region.path)
+        audit.record(
+            actor=actor, action="project.update", obj=project, before=old, after=new, region_path=project.region.path
+        )
     return project
 
 
@@ -209,7 +236,11 @@ def transition_project(*, actor: Any, project: Project, action: str, amount_appr
     label, cap = TRANSITIONS[action]
     project = Project.objects.select_for_update().select_related("owner", "region").get(pk=project.pk)
     scoping.require(
-        actor, cap, view_cap=Cap.PROJECT_VIEW, owner_path=project.owner.path, owner_id=project.owner_id,
+        actor,
+        cap,
+        view_cap=Cap.PROJECT_VIEW,
+        owner_path=project.owner.path,
+        owner_id=project.owner_id,
         region_path=project.region.path,
     )
     method = getattr(project, action)
@@ -337,8 +368,22 @@ def upsert_projects(*, actor: Any, rows: list[ProjectInput], action: str = "proj
 
 
 COMPARED_DB = [
-    "kind", "name", "owner", "department", "region", "category", "budget_type", "is_new", "start_year", "end_year",
-    "amount_requested", "amount_approved", "amount_adjusted", "description", "is_generated", "status",
+    "kind",
+    "name",
+    "owner",
+    "department",
+    "region",
+    "category",
+    "budget_type",
+    "is_new",
+    "start_year",
+    "end_year",
+    "amount_requested",
+    "amount_approved",
+    "amount_adjusted",
+    "description",
+    "is_generated",
+    "status",
 ]
 
 

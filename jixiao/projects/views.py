@@ -82,8 +82,11 @@ def _form_page(request: HttpRequest, project: services.Project | None) -> HttpRe
                 messages.success(request, f"已保存项目“{project.name}”")
             return redirect("projects:detail", pk=project.pk)
         except DomainError as exc:
-            field = {"amount_requested": "amount_requested_wan", "amount_approved": "amount_approved_wan",
-                     "amount_adjusted": "amount_adjusted_wan"}.get(exc.field or "", exc.field)
+            field = {
+                "amount_requested": "amount_requested_wan",
+                "amount_approved": "amount_approved_wan",
+                "amount_adjusted": "amount_adjusted_wan",
+            }.get(exc.field or "", exc.field)
             form.add_error(field if field in form.fields else None, exc.message)
     return render(request, "projects/form.html", {"form": form, "project": project})
 

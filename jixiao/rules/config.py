@@ -103,15 +103,22 @@ def check_string_list(value: Any) -> list[str]:
     return items
 
 
-P2 = "财政部预算司统一绩效评价结果等级划分：优(90-100)、良(80-89)、中(60-79)、差(0-59)（domain.md 1.5 [V] P2）"
+P2 = (
+    "财政部预算司统一的绩效评价结果等级划分：优(90-100)、良(80-89)、中(60-79)、差(0-59)；"
+    "《项目支出绩效评价管理办法》（财预〔2020〕10号）：90(含)-100为优"
+)
 DEFINITIONS: dict[str, RuleDefinition] = {
     d.key: d
     for d in [
         RuleDefinition(
             "evaluation.grade_bands",
             "绩效评价等级划分",
-            [{"grade": "优", "min": "90"}, {"grade": "良", "min": "80"}, {"grade": "中", "min": "60"},
-             {"grade": "差", "min": "0"}],
+            [
+                {"grade": "优", "min": "90"},
+                {"grade": "良", "min": "80"},
+                {"grade": "中", "min": "60"},
+                {"grade": "差", "min": "0"},
+            ],
             P2,
             check_grade_bands,
             "下限含本数：90分为“优”，89.99分为“良”。",
@@ -120,7 +127,7 @@ DEFINITIONS: dict[str, RuleDefinition] = {
             "self_evaluation.weights",
             "单位自评一级指标权重",
             {"预算执行率": "10", "产出指标": "50", "效益指标": "30", "满意度指标": "10"},
-            "财预〔2020〕10号 第十条：预算执行率10%、产出50%、效益30%、满意度10%（domain.md 1.3 [S] P3/P21/P22）",
+            "《项目支出绩效评价管理办法》（财预〔2020〕10号）第十条：预算执行率10%、产出50%、效益30%、满意度10%（与各地公开自评表一致）",
             check_weights,
         ),
         RuleDefinition(
@@ -134,29 +141,32 @@ DEFINITIONS: dict[str, RuleDefinition] = {
             "appraisal.new_project_threshold_yuan",
             "需开展事前绩效评估的新增项目金额下限（元）",
             "5000000",
-            "北京 京财绩效〔2021〕1837号：新增重大政策和项目500万元以上（domain.md 5.2 [V] P10）",
+            "《北京市市级财政支出事前绩效评估管理办法》（京财绩效〔2021〕1837号）：新增重大政策和项目500万元以上",
             check_amount_yuan,
         ),
         RuleDefinition(
             "appraisal.conclusion_bands",
             "事前评估结论分档",
-            [{"grade": "予以支持", "min": "80"}, {"grade": "调整完善后予以支持", "min": "60"},
-             {"grade": "不予支持", "min": "0"}],
-            "地方常用做法：≥80予以支持、60-80调整完善后予以支持、<60不予支持（未经核实的地方默认，domain.md 5.4）",
+            [
+                {"grade": "予以支持", "min": "80"},
+                {"grade": "调整完善后予以支持", "min": "60"},
+                {"grade": "不予支持", "min": "0"},
+            ],
+            "地方常用做法：≥80予以支持、60-80调整完善后予以支持、<60不予支持（无全国统一标准，应按本地文件设定）",
             check_grade_bands,
         ),
         RuleDefinition(
             "monitoring.execution_red_below_percent",
             "预算执行预警：红色（执行进度/时间进度低于）",
             "60",
-            "预算执行预警 v<60 红色（domain.md 4.7 [S] K3）",
+            "预算执行预警常用规则：执行进度/时间进度<60%为红色（省级预算管理一体化系统做法，非全国统一标准）",
             check_percent,
         ),
         RuleDefinition(
             "monitoring.execution_yellow_below_percent",
             "预算执行预警：黄色（执行进度/时间进度低于）",
             "80",
-            "预算执行预警 60≤v<80 黄色（domain.md 4.7 [S] K3）",
+            "预算执行预警常用规则：60%≤执行进度/时间进度<80%为黄色（省级预算管理一体化系统做法，非全国统一标准）",
             check_percent,
         ),
         RuleDefinition(
@@ -170,7 +180,7 @@ DEFINITIONS: dict[str, RuleDefinition] = {
             "goals.review_chain",
             "绩效目标审核流程",
             ["主管部门审核", "财政部门审核"],
-            "中央部门预算绩效目标管理办法（财预〔2015〕88号）：部门审核、财政审核两级（domain.md 3 [S] P5）",
+            "《中央部门预算绩效目标管理办法》（财预〔2015〕88号）：部门审核、财政审核两级",
             check_string_list,
         ),
     ]

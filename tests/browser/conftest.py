@@ -8,7 +8,8 @@ import pytest
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 CHROMIUM = "/usr/bin/chromium"
-SHOTS = Path(os.environ.get("JIXIAO_SHOTS_DIR", "/tmp/jixiao-shots"))  # screenshots for review, never committed
+# Screenshots for review, never committed.
+SHOTS = Path(os.environ.get("JIXIAO_SHOTS_DIR", "/tmp/jixiao-shots"))  # noqa: S108 (a fixed, well-known place on purpose)
 
 
 @pytest.fixture(scope="session")

@@ -10,110 +10,397 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('orgs', '0001_initial'),
+        ("orgs", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='DomainTag',
+            name="DomainTag",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=30, unique=True, verbose_name='名称')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("name", models.CharField(max_length=30, unique=True, verbose_name="名称")),
             ],
             options={
-                'verbose_name': '领域标签',
-                'verbose_name_plural': '领域标签',
-                'ordering': ['id'],
+                "verbose_name": "领域标签",
+                "verbose_name_plural": "领域标签",
+                "ordering": ["id"],
             },
         ),
         migrations.CreateModel(
-            name='FundSource',
+            name="FundSource",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=30, unique=True, verbose_name='名称')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("name", models.CharField(max_length=30, unique=True, verbose_name="名称")),
             ],
             options={
-                'verbose_name': '资金来源',
-                'verbose_name_plural': '资金来源',
-                'ordering': ['id'],
+                "verbose_name": "资金来源",
+                "verbose_name_plural": "资金来源",
+                "ordering": ["id"],
             },
         ),
         migrations.CreateModel(
-            name='HistoricalProject',
+            name="HistoricalProject",
             fields=[
-                ('id', models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('project', '项目'), ('policy', '政策'), ('department_overall', '部门整体支出')], default='project', max_length=20, verbose_name='类型')),
-                ('code', models.CharField(max_length=40, verbose_name='项目编码')),
-                ('name', models.CharField(max_length=200, verbose_name='项目名称')),
-                ('fiscal_year', models.PositiveSmallIntegerField(validators=[django.core.validators.MinValueValidator(2000), django.core.validators.MaxValueValidator(2100)], verbose_name='年度')),
-                ('category', models.CharField(choices=[('人员类', '人员类'), ('公用经费', '公用经费'), ('其他运转类', '其他运转类'), ('特定目标类', '特定目标类')], max_length=10, verbose_name='项目类别')),
-                ('budget_type', models.CharField(choices=[('一般公共预算', '一般公共预算'), ('政府性基金预算', '政府性基金预算'), ('国有资本经营预算', '国有资本经营预算'), ('社会保险基金预算', '社会保险基金预算')], default='一般公共预算', max_length=10, verbose_name='预算类型')),
-                ('is_new', models.BooleanField(default=True, verbose_name='新增项目')),
-                ('start_year', models.PositiveSmallIntegerField(validators=[django.core.validators.MinValueValidator(2000), django.core.validators.MaxValueValidator(2100)], verbose_name='起始年度')),
-                ('end_year', models.PositiveSmallIntegerField(validators=[django.core.validators.MinValueValidator(2000), django.core.validators.MaxValueValidator(2100)], verbose_name='结束年度')),
-                ('amount_requested', models.DecimalField(decimal_places=2, max_digits=18, validators=[django.core.validators.MinValueValidator(Decimal('0'))], verbose_name='申报金额（元）')),
-                ('amount_approved', models.DecimalField(blank=True, decimal_places=2, max_digits=18, null=True, validators=[django.core.validators.MinValueValidator(Decimal('0'))], verbose_name='批复金额（元）')),
-                ('amount_adjusted', models.DecimalField(blank=True, decimal_places=2, max_digits=18, null=True, validators=[django.core.validators.MinValueValidator(Decimal('0'))], verbose_name='调整后金额（元）')),
-                ('description', models.TextField(blank=True, verbose_name='项目概述')),
-                ('status', django_fsm.FSMField(choices=[('draft', '草稿'), ('submitted', '已申报'), ('in_library', '已入库'), ('budgeted', '已批复'), ('executing', '执行中'), ('completed', '已完结'), ('cancelled', '已取消')], default='draft', max_length=12, verbose_name='状态')),
-                ('is_generated', models.BooleanField(default=False, verbose_name='演示生成')),
-                ('created_at', models.DateTimeField(blank=True, editable=False)),
-                ('updated_at', models.DateTimeField(blank=True, editable=False)),
-                ('history_id', models.AutoField(primary_key=True, serialize=False)),
-                ('history_date', models.DateTimeField(db_index=True)),
-                ('history_change_reason', models.CharField(max_length=100, null=True)),
-                ('history_type', models.CharField(choices=[('+', 'Created'), ('~', 'Changed'), ('-', 'Deleted')], max_length=1)),
-                ('department', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='orgs.organization', verbose_name='主管部门')),
-                ('history_user', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('owner', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='orgs.organization', verbose_name='预算单位')),
-                ('region', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='orgs.region', verbose_name='区划')),
+                ("id", models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name="ID")),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[("project", "项目"), ("policy", "政策"), ("department_overall", "部门整体支出")],
+                        default="project",
+                        max_length=20,
+                        verbose_name="类型",
+                    ),
+                ),
+                ("code", models.CharField(max_length=40, verbose_name="项目编码")),
+                ("name", models.CharField(max_length=200, verbose_name="项目名称")),
+                (
+                    "fiscal_year",
+                    models.PositiveSmallIntegerField(
+                        validators=[
+                            django.core.validators.MinValueValidator(2000),
+                            django.core.validators.MaxValueValidator(2100),
+                        ],
+                        verbose_name="年度",
+                    ),
+                ),
+                (
+                    "category",
+                    models.CharField(
+                        choices=[
+                            ("人员类", "人员类"),
+                            ("公用经费", "公用经费"),
+                            ("其他运转类", "其他运转类"),
+                            ("特定目标类", "特定目标类"),
+                        ],
+                        max_length=10,
+                        verbose_name="项目类别",
+                    ),
+                ),
+                (
+                    "budget_type",
+                    models.CharField(
+                        choices=[
+                            ("一般公共预算", "一般公共预算"),
+                            ("政府性基金预算", "政府性基金预算"),
+                            ("国有资本经营预算", "国有资本经营预算"),
+                            ("社会保险基金预算", "社会保险基金预算"),
+                        ],
+                        default="一般公共预算",
+                        max_length=10,
+                        verbose_name="预算类型",
+                    ),
+                ),
+                ("is_new", models.BooleanField(default=True, verbose_name="新增项目")),
+                (
+                    "start_year",
+                    models.PositiveSmallIntegerField(
+                        validators=[
+                            django.core.validators.MinValueValidator(2000),
+                            django.core.validators.MaxValueValidator(2100),
+                        ],
+                        verbose_name="起始年度",
+                    ),
+                ),
+                (
+                    "end_year",
+                    models.PositiveSmallIntegerField(
+                        validators=[
+                            django.core.validators.MinValueValidator(2000),
+                            django.core.validators.MaxValueValidator(2100),
+                        ],
+                        verbose_name="结束年度",
+                    ),
+                ),
+                (
+                    "amount_requested",
+                    models.DecimalField(
+                        decimal_places=2,
+                        max_digits=18,
+                        validators=[django.core.validators.MinValueValidator(Decimal("0"))],
+                        verbose_name="申报金额（元）",
+                    ),
+                ),
+                (
+                    "amount_approved",
+                    models.DecimalField(
+                        blank=True,
+                        decimal_places=2,
+                        max_digits=18,
+                        null=True,
+                        validators=[django.core.validators.MinValueValidator(Decimal("0"))],
+                        verbose_name="批复金额（元）",
+                    ),
+                ),
+                (
+                    "amount_adjusted",
+                    models.DecimalField(
+                        blank=True,
+                        decimal_places=2,
+                        max_digits=18,
+                        null=True,
+                        validators=[django.core.validators.MinValueValidator(Decimal("0"))],
+                        verbose_name="调整后金额（元）",
+                    ),
+                ),
+                ("description", models.TextField(blank=True, verbose_name="项目概述")),
+                (
+                    "status",
+                    django_fsm.FSMField(
+                        choices=[
+                            ("draft", "草稿"),
+                            ("submitted", "已申报"),
+                            ("in_library", "已入库"),
+                            ("budgeted", "已批复"),
+                            ("executing", "执行中"),
+                            ("completed", "已完结"),
+                            ("cancelled", "已取消"),
+                        ],
+                        default="draft",
+                        max_length=12,
+                        verbose_name="状态",
+                    ),
+                ),
+                ("is_generated", models.BooleanField(default=False, verbose_name="演示生成")),
+                ("created_at", models.DateTimeField(blank=True, editable=False)),
+                ("updated_at", models.DateTimeField(blank=True, editable=False)),
+                ("history_id", models.AutoField(primary_key=True, serialize=False)),
+                ("history_date", models.DateTimeField(db_index=True)),
+                ("history_change_reason", models.CharField(max_length=100, null=True)),
+                (
+                    "history_type",
+                    models.CharField(choices=[("+", "Created"), ("~", "Changed"), ("-", "Deleted")], max_length=1),
+                ),
+                (
+                    "department",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="orgs.organization",
+                        verbose_name="主管部门",
+                    ),
+                ),
+                (
+                    "history_user",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "owner",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="orgs.organization",
+                        verbose_name="预算单位",
+                    ),
+                ),
+                (
+                    "region",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="orgs.region",
+                        verbose_name="区划",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'historical 项目',
-                'verbose_name_plural': 'historical 项目',
-                'ordering': ('-history_date', '-history_id'),
-                'get_latest_by': ('history_date', 'history_id'),
+                "verbose_name": "historical 项目",
+                "verbose_name_plural": "historical 项目",
+                "ordering": ("-history_date", "-history_id"),
+                "get_latest_by": ("history_date", "history_id"),
             },
             bases=(simple_history.models.HistoricalChanges, models.Model),
         ),
         migrations.CreateModel(
-            name='Project',
+            name="Project",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('project', '项目'), ('policy', '政策'), ('department_overall', '部门整体支出')], default='project', max_length=20, verbose_name='类型')),
-                ('code', models.CharField(max_length=40, verbose_name='项目编码')),
-                ('name', models.CharField(max_length=200, verbose_name='项目名称')),
-                ('fiscal_year', models.PositiveSmallIntegerField(validators=[django.core.validators.MinValueValidator(2000), django.core.validators.MaxValueValidator(2100)], verbose_name='年度')),
-                ('category', models.CharField(choices=[('人员类', '人员类'), ('公用经费', '公用经费'), ('其他运转类', '其他运转类'), ('特定目标类', '特定目标类')], max_length=10, verbose_name='项目类别')),
-                ('budget_type', models.CharField(choices=[('一般公共预算', '一般公共预算'), ('政府性基金预算', '政府性基金预算'), ('国有资本经营预算', '国有资本经营预算'), ('社会保险基金预算', '社会保险基金预算')], default='一般公共预算', max_length=10, verbose_name='预算类型')),
-                ('is_new', models.BooleanField(default=True, verbose_name='新增项目')),
-                ('start_year', models.PositiveSmallIntegerField(validators=[django.core.validators.MinValueValidator(2000), django.core.validators.MaxValueValidator(2100)], verbose_name='起始年度')),
-                ('end_year', models.PositiveSmallIntegerField(validators=[django.core.validators.MinValueValidator(2000), django.core.validators.MaxValueValidator(2100)], verbose_name='结束年度')),
-                ('amount_requested', models.DecimalField(decimal_places=2, max_digits=18, validators=[django.core.validators.MinValueValidator(Decimal('0'))], verbose_name='申报金额（元）')),
-                ('amount_approved', models.DecimalField(blank=True, decimal_places=2, max_digits=18, null=True, validators=[django.core.validators.MinValueValidator(Decimal('0'))], verbose_name='批复金额（元）')),
-                ('amount_adjusted', models.DecimalField(blank=True, decimal_places=2, max_digits=18, null=True, validators=[django.core.validators.MinValueValidator(Decimal('0'))], verbose_name='调整后金额（元）')),
-                ('description', models.TextField(blank=True, verbose_name='项目概述')),
-                ('status', django_fsm.FSMField(choices=[('draft', '草稿'), ('submitted', '已申报'), ('in_library', '已入库'), ('budgeted', '已批复'), ('executing', '执行中'), ('completed', '已完结'), ('cancelled', '已取消')], default='draft', max_length=12, verbose_name='状态')),
-                ('is_generated', models.BooleanField(default=False, verbose_name='演示生成')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('department', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='department_projects', to='orgs.organization', verbose_name='主管部门')),
-                ('domain_tags', models.ManyToManyField(blank=True, to='projects.domaintag', verbose_name='领域')),
-                ('fund_sources', models.ManyToManyField(blank=True, to='projects.fundsource', verbose_name='资金来源')),
-                ('owner', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='projects', to='orgs.organization', verbose_name='预算单位')),
-                ('region', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='projects', to='orgs.region', verbose_name='区划')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[("project", "项目"), ("policy", "政策"), ("department_overall", "部门整体支出")],
+                        default="project",
+                        max_length=20,
+                        verbose_name="类型",
+                    ),
+                ),
+                ("code", models.CharField(max_length=40, verbose_name="项目编码")),
+                ("name", models.CharField(max_length=200, verbose_name="项目名称")),
+                (
+                    "fiscal_year",
+                    models.PositiveSmallIntegerField(
+                        validators=[
+                            django.core.validators.MinValueValidator(2000),
+                            django.core.validators.MaxValueValidator(2100),
+                        ],
+                        verbose_name="年度",
+                    ),
+                ),
+                (
+                    "category",
+                    models.CharField(
+                        choices=[
+                            ("人员类", "人员类"),
+                            ("公用经费", "公用经费"),
+                            ("其他运转类", "其他运转类"),
+                            ("特定目标类", "特定目标类"),
+                        ],
+                        max_length=10,
+                        verbose_name="项目类别",
+                    ),
+                ),
+                (
+                    "budget_type",
+                    models.CharField(
+                        choices=[
+                            ("一般公共预算", "一般公共预算"),
+                            ("政府性基金预算", "政府性基金预算"),
+                            ("国有资本经营预算", "国有资本经营预算"),
+                            ("社会保险基金预算", "社会保险基金预算"),
+                        ],
+                        default="一般公共预算",
+                        max_length=10,
+                        verbose_name="预算类型",
+                    ),
+                ),
+                ("is_new", models.BooleanField(default=True, verbose_name="新增项目")),
+                (
+                    "start_year",
+                    models.PositiveSmallIntegerField(
+                        validators=[
+                            django.core.validators.MinValueValidator(2000),
+                            django.core.validators.MaxValueValidator(2100),
+                        ],
+                        verbose_name="起始年度",
+                    ),
+                ),
+                (
+                    "end_year",
+                    models.PositiveSmallIntegerField(
+                        validators=[
+                            django.core.validators.MinValueValidator(2000),
+                            django.core.validators.MaxValueValidator(2100),
+                        ],
+                        verbose_name="结束年度",
+                    ),
+                ),
+                (
+                    "amount_requested",
+                    models.DecimalField(
+                        decimal_places=2,
+                        max_digits=18,
+                        validators=[django.core.validators.MinValueValidator(Decimal("0"))],
+                        verbose_name="申报金额（元）",
+                    ),
+                ),
+                (
+                    "amount_approved",
+                    models.DecimalField(
+                        blank=True,
+                        decimal_places=2,
+                        max_digits=18,
+                        null=True,
+                        validators=[django.core.validators.MinValueValidator(Decimal("0"))],
+                        verbose_name="批复金额（元）",
+                    ),
+                ),
+                (
+                    "amount_adjusted",
+                    models.DecimalField(
+                        blank=True,
+                        decimal_places=2,
+                        max_digits=18,
+                        null=True,
+                        validators=[django.core.validators.MinValueValidator(Decimal("0"))],
+                        verbose_name="调整后金额（元）",
+                    ),
+                ),
+                ("description", models.TextField(blank=True, verbose_name="项目概述")),
+                (
+                    "status",
+                    django_fsm.FSMField(
+                        choices=[
+                            ("draft", "草稿"),
+                            ("submitted", "已申报"),
+                            ("in_library", "已入库"),
+                            ("budgeted", "已批复"),
+                            ("executing", "执行中"),
+                            ("completed", "已完结"),
+                            ("cancelled", "已取消"),
+                        ],
+                        default="draft",
+                        max_length=12,
+                        verbose_name="状态",
+                    ),
+                ),
+                ("is_generated", models.BooleanField(default=False, verbose_name="演示生成")),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "department",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="department_projects",
+                        to="orgs.organization",
+                        verbose_name="主管部门",
+                    ),
+                ),
+                ("domain_tags", models.ManyToManyField(blank=True, to="projects.domaintag", verbose_name="领域")),
+                ("fund_sources", models.ManyToManyField(blank=True, to="projects.fundsource", verbose_name="资金来源")),
+                (
+                    "owner",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="projects",
+                        to="orgs.organization",
+                        verbose_name="预算单位",
+                    ),
+                ),
+                (
+                    "region",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="projects",
+                        to="orgs.region",
+                        verbose_name="区划",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '项目',
-                'verbose_name_plural': '项目',
-                'ordering': ['-fiscal_year', 'code'],
-                'indexes': [models.Index(fields=['fiscal_year', 'region'], name='projects_pr_fiscal__60015f_idx'), models.Index(fields=['fiscal_year', 'department'], name='projects_pr_fiscal__63fde8_idx'), models.Index(fields=['fiscal_year', 'owner'], name='projects_pr_fiscal__6f15cf_idx')],
-                'constraints': [models.UniqueConstraint(fields=('region', 'fiscal_year', 'code'), name='project_code_unique'), models.CheckConstraint(condition=models.Q(('amount_requested__gte', 0)), name='project_requested_gte_0'), models.CheckConstraint(condition=models.Q(('end_year__gte', models.F('start_year'))), name='project_years')],
+                "verbose_name": "项目",
+                "verbose_name_plural": "项目",
+                "ordering": ["-fiscal_year", "code"],
+                "indexes": [
+                    models.Index(fields=["fiscal_year", "region"], name="projects_pr_fiscal__60015f_idx"),
+                    models.Index(fields=["fiscal_year", "department"], name="projects_pr_fiscal__63fde8_idx"),
+                    models.Index(fields=["fiscal_year", "owner"], name="projects_pr_fiscal__6f15cf_idx"),
+                ],
+                "constraints": [
+                    models.UniqueConstraint(fields=("region", "fiscal_year", "code"), name="project_code_unique"),
+                    models.CheckConstraint(
+                        condition=models.Q(("amount_requested__gte", 0)), name="project_requested_gte_0"
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(("end_year__gte", models.F("start_year"))), name="project_years"
+                    ),
+                ],
             },
         ),
     ]

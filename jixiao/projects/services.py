@@ -306,7 +306,7 @@ def upsert_projects(*, actor: Any, rows: list[ProjectInput], action: str = "proj
         existing = {
             (p.region_id, p.fiscal_year, p.code): p
             for p in Project.objects.filter(code__in={k[2] for k in keys}, fiscal_year__in={k[1] for k in keys})
-            .select_related("owner", "region")
+            .select_related("owner__region", "region")
             .prefetch_related("fund_sources", "domain_tags")
         }
         to_create: list[tuple[Project, list[int], list[int]]] = []
@@ -338,11 +338,11 @@ def upsert_projects(*, actor: Any, rows: list[ProjectInput], action: str = "proj
                 current, [t.pk for t in current.fund_sources.all()], [t.pk for t in current.domain_tags.all()]
             )
             _apply_known(current, data, departments[data.owner.pk])
-            validate(current, check_unique=False)
             after = _row_state(current, fund_ids, tag_ids)
             if before == after:
                 result.unchanged += 1
             else:
+                validate(current, check_unique=False)
                 to_update.append((current, fund_ids, tag_ids, audit.diff(audit._plain(before), audit._plain(after))))
         created = bulk_create_with_history([p for p, _, _ in to_create], Project, batch_size=CHUNK, default_user=actor)
         if to_update:

@@ -36,4 +36,5 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
     return {
         "nav_items": items,
         "nav_roles": [f"{m.organization.name} · {Role(m.role).label}" for m in memberships],
+        "nav_role_labels": list(dict.fromkeys(Role(m.role).label for m in memberships)),
     }

@@ -32,7 +32,6 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
-    "django.contrib.humanize",
     "rest_framework",
     "drf_spectacular",
     "django_filters",
@@ -97,7 +96,7 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 TASKS = {"default": {"BACKEND": env.str("JIXIAO_TASKS_BACKEND", default="django_tasks_db.DatabaseBackend")}}
 
-# --- Login security (等保 level 3, docs/security.md) ---
+# --- Login security (等保 level 3, docs/configuration.md) ---
 PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.Argon2PasswordHasher",
     "django.contrib.auth.hashers.PBKDF2PasswordHasher",
@@ -121,7 +120,10 @@ AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_VERBOSE = False
 AXES_ENABLE_ACCESS_FAILURE_LOG = True  # every failed login kept, for the security page
-AXES_IPWARE_PROXY_COUNT = env.int("JIXIAO_PROXY_COUNT", default=0)
+# Reverse proxies in front of the app: the client's address is then read from X-Forwarded-For, the same
+# way for lockouts and for the audit log (`jixiao.core.middleware.client_ip`).
+JIXIAO_PROXY_COUNT = env.int("JIXIAO_PROXY_COUNT", default=0)
+AXES_CLIENT_IP_CALLABLE = "jixiao.core.middleware.client_ip"
 
 SESSION_COOKIE_AGE = env.int("JIXIAO_IDLE_TIMEOUT_SECONDS", default=15 * 60)
 SESSION_SAVE_EVERY_REQUEST = True  # the timeout counts from the last request: an idle timeout
@@ -194,6 +196,8 @@ REST_FRAMEWORK = {
     "COERCE_DECIMAL_TO_STRING": True,
     "EXCEPTION_HANDLER": "jixiao.api.errors.exception_handler",
 }
+# The empty choice of filter select boxes (django-filter's own is "---------").
+FILTERS_EMPTY_CHOICE_LABEL = "全部"
 SPECTACULAR_SETTINGS = {
     "TITLE": "jixiao API",
     "DESCRIPTION": "全过程预算绩效管理平台 REST API. Amounts are decimal strings in 元.",

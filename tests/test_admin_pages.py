@@ -77,6 +77,21 @@ def test_administrators_see_no_business_data(world, client_for, who):
     assert client.get(reverse("projects:detail", args=[world.projects["c1.unit_a.P1"].pk])).status_code == 404
 
 
+def test_refusals_and_missing_pages_are_explained_in_chinese(world, client_for):
+    client = client_for("sysadmin")
+    refused = client.get(reverse("projects:list"))
+    assert refused.status_code == 403
+    assert "无权访问" in refused.text and "您没有访问此页面的权限。" in refused.text
+    missing = client.get(reverse("projects:detail", args=[world.projects["c1.unit_a.P1"].pk]))
+    assert missing.status_code == 404
+    assert "页面不存在" in missing.text
+
+
+def test_home_tells_a_user_without_any_page_whom_to_ask(world, client_for):
+    assert "请联系系统管理员" in client_for("agency").get(reverse("home")).text
+    assert "请从上方菜单进入" in client_for("sysadmin").get(reverse("home")).text
+
+
 @pytest.mark.parametrize("who", ["sysadmin", "secadmin"])
 def test_only_the_audit_administrator_reads_the_audit_log(world, client_for, who):
     assert client_for(who).get(reverse("audit")).status_code == 403
@@ -174,6 +189,7 @@ def test_sysadmin_cannot_grant_himself_a_role(world, client_for, role):
         reverse("user-grant"),
         {"grant-user": world.users["sysadmin"].pk, "grant-organization": org.pk, "grant-role": role},
     )
+    assert response.status_code == 403  # a forbidden action, not an input error (docs/permissions.md)
     assert "不能为自己授予角色" in response.content.decode()
     assert set(world.users["sysadmin"].memberships.values_list("role", flat=True)) == {Role.SYSADMIN}
 

@@ -71,7 +71,11 @@ def test_detail(world, api):
     assert r.status_code == 200
     assert r.json()["code"] == "141129-JY-01-P2"
     assert r.json()["amount_approved"] == "250000.50"
-    assert api.get("/api/projects/999999/").status_code == 404
+    # A project that does not exist and one in another county answer alike, in the user's language.
+    missing = api.get("/api/projects/999999/")
+    elsewhere = api.get(f"/api/projects/{world.project('c2.unit_a.P1').pk}/")
+    assert missing.status_code == elsewhere.status_code == 404
+    assert missing.json() == elsewhere.json() == {"detail": "对象不存在或不在您的权限范围内。"}
 
 
 @pytest.mark.parametrize(

@@ -162,6 +162,14 @@ def test_page_lists_newest_first_with_pagination(world, client_for):
     assert last.pk
 
 
+def test_page_names_the_channel_in_chinese(world, client_for):
+    # An event written outside a request, as by a console command, comes from the channel "cli".
+    audit.record(actor=world.users["performance"], action="test.console", region_path=world.regions["c1"].path)
+    page = client_for("auditadmin").get(reverse("audit"), {"action": "test.console"}).content.decode()
+    assert '<td class="text-nowrap">命令行</td>' in page
+    assert ">cli<" not in page
+
+
 def test_filters_by_actor_action_object_and_dates(world, client_for):
     auditor = world.users["auditadmin"]
     client = client_for("auditadmin")
@@ -203,11 +211,13 @@ def test_export_holds_the_filtered_events_as_text_and_is_audited(world, client_f
     file.write_bytes(content)
     ws = openpyxl.load_workbook(file)["审计日志"]
     rows = list(ws.iter_rows(values_only=True))
-    assert rows[0][:5] == ("时间", "操作人", "IP地址", "渠道", "操作")
+    head = rows[0]
+    assert head[:6] == ("时间", "操作人", "IP地址", "渠道", "操作", "操作代码")
     assert len(rows) == 2
-    assert rows[1][4] == "test.formula"
-    assert rows[1][9] == '=HYPERLINK("http://example.invalid","点击")'
-    assert ws.cell(row=2, column=10).data_type == "s"
+    assert rows[1][head.index("操作代码")] == "test.formula"
+    message = head.index("说明")
+    assert rows[1][message] == '=HYPERLINK("http://example.invalid","点击")'
+    assert ws.cell(row=2, column=message + 1).data_type == "s"
     exported = AuditEvent.objects.get(action="audit.export")
     assert exported.actor == world.users["auditadmin"]
     assert exported.after == {"count": 1, "filters": {"action": "test."}}
@@ -220,11 +230,12 @@ def test_cli_export_is_scoped_and_audited(world, tmp_path):
     out = StringIO()
     call_command("export_audit", str(out_file), user="t_auditadmin", action="project.create", stdout=out)
     ws = openpyxl.load_workbook(out_file)["审计日志"]
-    rows = list(ws.iter_rows(values_only=True))[1:]
+    head, *rows = list(ws.iter_rows(values_only=True))
     expected = visible(world.users["auditadmin"], action="project.create").count()
     assert len(rows) == expected > 0
     assert f"已导出审计日志{expected}条" in out.getvalue()
-    assert all(r[8].startswith(world.regions["c1"].path) for r in rows)
+    assert all(r[head.index("区划路径")].startswith(world.regions["c1"].path) for r in rows)
+    assert all(r[head.index("操作")] == "新建项目" for r in rows)
     event = AuditEvent.objects.get(action="audit.export")
     assert (event.actor_name, event.channel) == ("t_auditadmin", "cli")
     with pytest.raises(CommandError, match="不是审计管理员"):
@@ -242,3 +253,20 @@ def test_sign_in_failure_and_sign_out_are_audited(world):
     assert AuditEvent.objects.filter(action="auth.login", actor=user).exists()
     client.post(reverse("logout"))
     assert AuditEvent.objects.filter(action="auth.logout", actor=user).exists()
+
+
+def test_every_action_the_code_writes_has_a_chinese_label():
+    """The audit page names actions in Chinese; a new action without a label would show as a code."""
+    import pathlib
+    import re
+
+    from jixiao.core.models import ACTIONS
+    from jixiao.projects.services import TRANSITIONS
+
+    written = set()
+    for path in pathlib.Path("jixiao").rglob("*.py"):
+        written |= set(re.findall(r'action="([a-z_]+\.[a-z_.]+)"', path.read_text(encoding="utf-8")))
+        written |= set(re.findall(r'_ACTION = "([a-z_]+\.[a-z_.]+)"', path.read_text(encoding="utf-8")))
+    written |= {f"project.{name}" for name in TRANSITIONS}
+    assert written, "no actions found"
+    assert written <= set(ACTIONS), sorted(written - set(ACTIONS))

@@ -1,4 +1,4 @@
-"""Login and session security (等保 level 3, docs/security.md): lockout, uniform errors, password rules,
+"""Login and session security (等保 level 3, docs/configuration.md): lockout, uniform errors, password rules,
 idle timeout, logout, response headers and CSRF."""
 
 import re
@@ -13,6 +13,7 @@ from django.utils import timezone
 
 import jixiao.settings as project_settings
 from jixiao.core.errors import DomainError
+from jixiao.core.models import AuditEvent
 from jixiao.orgs import services as org_services
 from jixiao.projects.models import Project
 from tests.test_projects import new_form
@@ -64,6 +65,28 @@ def test_the_lock_holds_from_another_address(world):
         login(Client(REMOTE_ADDR="10.0.0.1"), "t_performance", "wrong-password-1")
     r = login(Client(REMOTE_ADDR="10.0.0.2"), "t_performance", world.password)
     assert LOCKED in r.text
+
+
+def test_behind_a_proxy_each_client_is_locked_by_its_own_address(world, settings):
+    settings.JIXIAO_PROXY_COUNT = 1
+
+    def through_proxy(client_address: str) -> Client:
+        # The proxy connects from 10.0.0.1 and appends the address it was reached from.
+        return Client(REMOTE_ADDR="10.0.0.1", HTTP_X_FORWARDED_FOR=client_address)
+
+    for n in range(5):  # a different account each time: only the address collects the failures
+        login(through_proxy("203.0.113.7"), f"t_guess{n}", "wrong-password-1")
+    # What the client itself claims (the left part of the header) does not get it out of the lock.
+    assert LOCKED in login(through_proxy("192.0.2.1, 203.0.113.7"), "t_budget", world.password).text
+    # Another client behind the same proxy is not locked out, and the audit log names its address.
+    assert login(through_proxy("203.0.113.8"), "t_budget", world.password).status_code == 302
+    assert AuditEvent.objects.filter(action="auth.login").latest("id").ip == "203.0.113.8"
+
+
+def test_without_a_proxy_the_forwarded_header_is_ignored(world):
+    for n in range(5):
+        login(Client(REMOTE_ADDR="10.0.0.5", HTTP_X_FORWARDED_FOR=f"198.51.100.{n}"), f"t_guess{n}", "x")
+    assert LOCKED in login(Client(REMOTE_ADDR="10.0.0.5"), "t_budget", world.password).text
 
 
 def test_a_success_before_the_limit_resets_the_count(world):

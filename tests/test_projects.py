@@ -3,12 +3,16 @@
 import io
 import re
 from decimal import Decimal
+from html import unescape
+from urllib.parse import parse_qs
 
 import pytest
 from django.urls import reverse
 from python_calamine import CalamineWorkbook
 
 from jixiao.core.models import AuditEvent
+from jixiao.orgs import services as org_services
+from jixiao.orgs.models import Organization
 from jixiao.projects import services
 from jixiao.projects.columns import HEADERS, SHEET
 from jixiao.projects.forms import ProjectForm
@@ -366,7 +370,7 @@ def test_full_lifecycle_through_the_detail_page(world, client_for):
     assert ">纳入项目库</button>" not in page.text  # a unit does not decide
 
     r = transition(unit, project, "submit")
-    assert "操作成功" in r.text
+    assert f"已申报“{project.name}”" in r.text
     assert world.project("c1.unit_a.P1").status == Project.Status.SUBMITTED
 
     page = finance.get(reverse("projects:detail", args=[project.pk]))
@@ -464,3 +468,48 @@ def test_history_names_the_actor_outside_a_request(world):
     project = services.transition_project(actor=actor, project=world.project("c1.unit_a.P1"), action="submit")
     assert project.history.latest("history_id").history_user == actor
     assert world.project("c1.dept_a.overall").history.latest("history_id").history_user == actor
+
+
+def _heading_link(html: str, label: str) -> dict[str, list[str]]:
+    href = re.search(rf'<a href="\?([^"]*)">{re.escape(label)}[ ▲▼]*</a>', html)
+    assert href, f"no sortable heading {label}"
+    return parse_qs(unescape(href.group(1)))
+
+
+def test_sort_headings_keep_the_filters_and_reverse_the_current_order(world, client_for):
+    query = {"category": "特定目标类", "sort": "-amount", "page": "1"}
+    html = client_for("performance").get(reverse("projects:list"), query).text
+    assert "申报（万元） ▼" in html
+    assert _heading_link(html, "申报（万元）") == {"category": ["特定目标类"], "sort": ["amount"]}
+    assert _heading_link(html, "项目编码") == {"category": ["特定目标类"], "sort": ["code"]}
+    html = client_for("performance").get(reverse("projects:list"), {"sort": "code"}).text
+    assert _heading_link(html, "项目编码") == {"sort": ["-code"]}
+    assert _heading_link(html, "申报（万元）") == {"sort": ["-amount"]}  # amounts start with the largest
+
+
+def test_ids_in_the_filter_form_have_no_thousands_separators(world, client_for):
+    # USE_THOUSAND_SEPARATOR is on: a department with id 12345 must still be sent back as "12345".
+    dept = org_services.create_organization(
+        actor=None, code="141129-DS", name="中阳县大数据中心", kind="department", region=world.regions["c1"]
+    )
+    Organization.objects.filter(pk=dept.pk).update(id=12345)
+    client = client_for("performance")
+    assert '<option value="12345">中阳县大数据中心（中阳县）</option>' in client.get(reverse("projects:list")).text
+    r = client.get(reverse("projects:list"), {"department": "12345"})
+    assert not r.context["filter"].errors
+    assert '<option value="12345" selected>' in r.text
+
+
+def test_empty_choices_are_labelled_in_chinese(world, client_for):
+    client = client_for("performance")
+    listing = client.get(reverse("projects:list")).text
+    form = client.get(reverse("projects:create")).text
+    assert "---------" not in listing and ">全部</option>" in listing
+    assert "Select an option" not in form and ">请选择</option>" in form
+
+
+def test_missing_amounts_show_a_dash_without_a_unit(world, client_for):
+    project = world.project("c1.unit_a.P1")  # a draft: nothing approved or adjusted yet
+    html = client_for("performance").get(reverse("projects:detail", args=[project.pk])).text
+    assert "<th>批复金额</th><td>—</td>" in html
+    assert "— 万元" not in html

@@ -163,6 +163,17 @@ def test_page_shows_effective_values_and_where_they_come_from(world, client_for)
     assert DEFINITIONS[WEIGHTS].source in html
     # History of the region and the regions above it.
     assert "吕财绩〔2024〕3号" in html and "第1版" in html
+    # Amounts in 元 read with thousands separators, and in 万元.
+    assert "5,000,000.00 元（500.00 万元）" in html
+
+
+def test_posting_an_unknown_rule_answers_404(world, client_for):
+    c1 = world.regions["c1"]
+    response = client_for("performance").post(
+        reverse("rules"), {"key": "no.such_rule", "region": c1.code, "year": "2024"}
+    )
+    assert response.status_code == 404
+    assert not RuleSetting.objects.filter(key="no.such_rule").exists()
 
 
 def test_performance_office_changes_a_rule_through_the_page(world, client_for):

@@ -3,6 +3,7 @@
 from typing import Any
 
 from django.db.models import Model, QuerySet
+from django.http import Http404
 from rest_framework import viewsets
 
 from jixiao.core.errors import NotFound
@@ -22,7 +23,5 @@ class ScopedViewSet(viewsets.GenericViewSet):  # type: ignore[type-arg]
     def get_object(self) -> Model:
         try:
             return super().get_object()
-        except Exception as exc:
-            if getattr(exc, "status_code", None) == 404:
-                raise NotFound("对象不存在或不在您的权限范围内。") from exc
-            raise
+        except Http404 as exc:  # DRF's own message names the model ("No Project matches the given query.")
+            raise NotFound("对象不存在或不在您的权限范围内。") from exc

@@ -6,6 +6,7 @@ import django_filters
 from django import forms
 from django.db.models import Q, QuerySet
 
+from jixiao.core.forms import bootstrap
 from jixiao.core.models import AuditEvent
 
 
@@ -32,8 +33,7 @@ class AuditEventFilter(django_filters.FilterSet):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        for f in self.form.fields.values():
-            f.widget.attrs.setdefault("class", "form-control form-control-sm")
+        bootstrap(self.form, small=True)
 
     def filter_actor(self, qs: QuerySet[AuditEvent], name: str, value: str) -> QuerySet[AuditEvent]:
         value = value.strip()

@@ -1,14 +1,15 @@
-"""How web views answer domain errors: 404 outside scope, 403 for forbidden actions."""
+"""How web views answer domain errors: 404 outside scope, 403 for forbidden actions, input errors on the form."""
 
 import functools
 from collections.abc import Callable
 from typing import Any
 
+from django import forms
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 
 from jixiao.core import scoping
-from jixiao.core.errors import NotFound, PermissionDenied
+from jixiao.core.errors import DomainError, NotFound, PermissionDenied
 
 
 def domain_errors(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
@@ -37,3 +38,15 @@ def require_cap(cap: str) -> Callable[[Callable[..., HttpResponse]], Callable[..
         return wrapped
 
     return decorator
+
+
+def add_domain_error(form: forms.BaseForm, exc: DomainError, *, fields: dict[str, str] | None = None) -> None:
+    """Show a service's refusal of the input on the form: next to the field it names (`fields` maps a
+    service's field name to the form's where they differ), else above the form.
+
+    NotFound and PermissionDenied are not input errors: they propagate, and `domain_errors` answers
+    404 or 403."""
+    if isinstance(exc, NotFound | PermissionDenied):
+        raise exc
+    field = (fields or {}).get(exc.field or "", exc.field)
+    form.add_error(field if field in form.fields else None, exc.message)

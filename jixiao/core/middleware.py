@@ -1,12 +1,29 @@
+import ipaddress
 from collections.abc import Callable
 
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 
 from jixiao.core import context
 
 
 def client_ip(request: HttpRequest) -> str | None:
-    return request.META.get("REMOTE_ADDR")
+    """The client's address, for login lockouts and the audit log alike.
+
+    Without proxies it is REMOTE_ADDR. Behind `JIXIAO_PROXY_COUNT` trusted proxies, each of which appends
+    the address it was reached from to X-Forwarded-For, it is the entry that many places from the right:
+    what the outermost proxy saw. Entries further left are whatever the client sent, and are ignored."""
+    remote = request.META.get("REMOTE_ADDR")
+    count = settings.JIXIAO_PROXY_COUNT
+    if count <= 0:
+        return remote
+    hops = [h.strip() for h in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if h.strip()]
+    if len(hops) < count:
+        return remote  # the proxies are not configured as declared: trust only the connection
+    try:
+        return str(ipaddress.ip_address(hops[-count]))
+    except ValueError:
+        return remote
 
 
 class RequestContextMiddleware:

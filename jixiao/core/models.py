@@ -1,12 +1,45 @@
 from django.conf import settings
 from django.db import models
 
+# Where an action came from (`jixiao.core.context.ActionContext.channel`), as the audit page names it.
+CHANNELS = {"web": "网页", "api": "接口", "cli": "命令行", "task": "后台任务"}
+
+# What each action code means to the people who read the log; an unknown code shows as itself.
+ACTIONS = {
+    "auth.login": "登录",
+    "auth.logout": "退出登录",
+    "auth.login_failed": "登录失败",
+    "region.create": "新建区划",
+    "organization.create": "新建机构",
+    "user.create": "新建用户",
+    "user.deactivate": "停用用户",
+    "membership.add": "授予角色",
+    "security.unlock": "解除锁定",
+    "rule.set": "修改规则",
+    "audit.export": "导出审计日志",
+    "project.create": "新建项目",
+    "project.update": "修改项目",
+    "project.export": "导出项目库",
+    "project.import": "导入项目",
+    "project.demo": "加载演示项目",
+    "project.submit": "申报项目",
+    "project.return_to_unit": "退回项目",
+    "project.admit": "项目入库",
+    "project.approve_budget": "批复预算",
+    "project.start": "项目开始执行",
+    "project.complete": "项目完结",
+    "project.cancel": "取消项目",
+    "import.upload": "上传导入文件",
+    "import.refused": "拒收导入文件",
+    "import.commit": "确认导入",
+}
+
 
 class AuditEvent(models.Model):
     """An append-only record of one business action, written in the same transaction as the change.
 
     Nothing updates or deletes these rows: the model refuses it, and on PostgreSQL a trigger rejects
-    UPDATE and DELETE on the table (migration 0002).
+    UPDATE, DELETE and TRUNCATE on the table (migration 0003).
     """
 
     created_at = models.DateTimeField("时间", auto_now_add=True, db_index=True)
@@ -40,3 +73,11 @@ class AuditEvent(models.Model):
 
     def delete(self, *args: object, **kwargs: object) -> tuple[int, dict[str, int]]:
         raise RuntimeError("审计日志只能追加，不能删除")
+
+    @property
+    def action_label(self) -> str:
+        return ACTIONS.get(self.action, self.action)
+
+    @property
+    def channel_label(self) -> str:
+        return CHANNELS.get(self.channel, self.channel)

@@ -14,10 +14,7 @@ class CharacterClassValidator:
     def validate(self, password: str, user: object = None) -> None:
         found = sum(1 for pattern in CLASSES if re.search(pattern, password))
         if found < self.min_classes:
-            raise ValidationError(
-                f"密码须包含大写字母、小写字母、数字、符号中的至少{self.min_classes}类。",
-                code="password_too_simple",
-            )
+            raise ValidationError(self.get_help_text(), code="password_too_simple")
 
     def get_help_text(self) -> str:
         return f"密码须包含大写字母、小写字母、数字、符号中的至少{self.min_classes}类。"

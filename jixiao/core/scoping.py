@@ -6,6 +6,8 @@ organization and its subordinates; OWN reaches the organization alone (see `jixi
 Objects are placed by two paths: the owning organization's path and its region's path.
 """
 
+import functools
+import operator
 from dataclasses import dataclass
 from typing import Any
 
@@ -50,26 +52,24 @@ def has_cap(user: Any, cap: str) -> bool:
     return bool(grants(user, cap))
 
 
-def roles(user: Any) -> set[str]:
-    return {g.role for _, g in _all_grants(user)}
+def scope_q(user: Any, cap: str, *, owner: str | None = "owner", region: str = "region") -> Q | None:
+    """A filter for the objects `user` may reach with `cap`; None when nothing at all.
 
-
-def scope_q(user: Any, cap: str, *, owner: str = "owner", region: str = "region") -> Q | None:
-    """A filter for the objects `user` may reach with `cap`; None when nothing at all."""
+    `owner` names the objects' owning organization; None when the objects are organizations themselves."""
     q: Q | None = None
     for g in grants(user, cap):
         if g.reach == Reach.REGION:
             part = Q(**{f"{region}__path__startswith": g.region_path})
         elif g.reach == Reach.TREE:
-            part = Q(**{f"{owner}__path__startswith": g.org_path})
+            part = Q(**{f"{owner}__path__startswith" if owner else "path__startswith": g.org_path})
         else:
-            part = Q(**{f"{owner}_id": g.org_id})
+            part = Q(**{f"{owner}_id" if owner else "pk": g.org_id})
         q = part if q is None else q | part
     return q
 
 
 def restrict[M: models.Model](
-    qs: models.QuerySet[M], user: Any, cap: str, *, owner: str = "owner", region: str = "region"
+    qs: models.QuerySet[M], user: Any, cap: str, *, owner: str | None = "owner", region: str = "region"
 ) -> models.QuerySet[M]:
     q = scope_q(user, cap, owner=owner, region=region)
     return qs.none() if q is None else qs.filter(q)
@@ -100,3 +100,18 @@ def require(user: Any, cap: str, *, view_cap: str, owner_path: str, owner_id: in
 def region_paths(user: Any, cap: str) -> list[str]:
     """Region paths of the REGION grants for `cap` (for pages scoped by region, such as rules)."""
     return [g.region_path for g in grants(user, cap) if g.reach == Reach.REGION]
+
+
+def reaches_region(user: Any, cap: str, region_path: str) -> bool:
+    """Whether a REGION grant for `cap` covers the region: for what is placed by region alone (rules,
+    user accounts), not owned by an organization."""
+    return any(region_path.startswith(p) for p in region_paths(user, cap))
+
+
+def region_q(user: Any, cap: str, field: str) -> Q | None:
+    """A filter on `field`, a region path, for the regions the REGION grants for `cap` reach (and those
+    below them); None when there are none."""
+    paths = region_paths(user, cap)
+    if not paths:
+        return None
+    return functools.reduce(operator.or_, (Q(**{f"{field}__startswith": p}) for p in paths))

@@ -7,7 +7,7 @@ from typing import Any
 from axes.models import AccessAttempt, AccessFailureLog
 from django.conf import settings
 from django.contrib.auth.password_validation import password_validators_help_texts
-from django.db.models import Max, Q, QuerySet, Sum
+from django.db.models import Max, QuerySet, Sum
 from django.utils import timezone
 
 from jixiao.core import scoping
@@ -33,12 +33,12 @@ def rule_region(*, user: Any, code: str | None) -> Region:
 
 
 def may_change_rules(*, user: Any, region: Region) -> bool:
-    return scoping.reaches(user, Cap.RULES_CHANGE, owner_path="", owner_id=-1, region_path=region.path)
+    return scoping.reaches_region(user, Cap.RULES_CHANGE, region.path)
 
 
 def rule_history(*, user: Any, region: Region) -> QuerySet[RuleSetting]:
     """Every version set for the region and the regions above it (whose settings it inherits), newest first."""
-    rule_region(user=user, code=region.code)
+    rule_region(user=user, code=region.code)  # NotFound for a region outside the user's scope
     codes = [c for c in region.path.split("/") if c]
     return (
         RuleSetting.objects.filter(region__code__in=codes)
@@ -63,12 +63,9 @@ def managed_user(*, user: Any, pk: int) -> User:
 
 def managed_organizations(*, user: Any, cap: str = Cap.USERS_MANAGE) -> QuerySet[Organization]:
     """Organizations in the regions the administrator manages, where roles may be granted."""
-    paths = scoping.region_paths(user, cap)
-    if not paths:
+    q = scoping.region_q(user, cap, "region__path")
+    if q is None:
         return Organization.objects.none()
-    q = Q()
-    for p in paths:
-        q |= Q(region__path__startswith=p)
     return Organization.objects.filter(q).select_related("region").order_by("region__path", "path")
 
 
@@ -96,12 +93,9 @@ def _cool_off() -> timedelta:
 def _visible_usernames(user: Any, usernames: set[str]) -> set[str]:
     """Of these login names, those the security administrator may see: accounts with a role in his
     regions, and names that belong to no account with a role elsewhere (guesses, new accounts)."""
-    paths = scoping.region_paths(user, Cap.SECURITY_MANAGE)
-    if not paths:
+    q = scoping.region_q(user, Cap.SECURITY_MANAGE, "memberships__organization__region__path")
+    if q is None:
         return set()
-    q = Q()
-    for p in paths:
-        q |= Q(memberships__organization__region__path__startswith=p)
     mine = set(User.objects.filter(q, username__in=usernames).values_list("username", flat=True))
     elsewhere = set(
         User.objects.filter(username__in=usernames, memberships__isnull=False)

@@ -10,12 +10,14 @@ from typing import Any
 
 from django import forms
 
+from jixiao.core.forms import bootstrap
 from jixiao.orgs.models import Organization, User
 from jixiao.orgs.roles import Role
 from jixiao.rules.config import RuleValueError, check_grade_bands, check_string_list, check_weights, definition
-from jixiao.rules.money import format_wan, to_yuan
+from jixiao.rules.money import format_wan, format_yuan, to_yuan
 
 BANDS, WEIGHTS, LIST, SCALAR = "bands", "weights", "list", "scalar"
+ROLE_CHOICES = [("", "请选择"), *Role.choices]
 
 
 def value_kind(key: str) -> str:
@@ -90,7 +92,8 @@ def display_value(key: str, value: Any) -> str:
         if kind == LIST:
             return "、".join(str(v) for v in value)
         if key.endswith("_yuan"):
-            return f"{value} 元（{format_wan(to_yuan(value))} 万元）"
+            amount = to_yuan(value)
+            return f"{format_yuan(amount)} 元（{format_wan(amount)} 万元）"
         if key.endswith("_percent"):
             return f"{value}%"
     except (TypeError, KeyError, AttributeError, ValueError, ArithmeticError):
@@ -102,18 +105,11 @@ def _choose(form: forms.Form, name: str, queryset: Any, label: Any) -> None:
     field = form.fields[name]
     assert isinstance(field, forms.ModelChoiceField)
     field.queryset = queryset
-    field.empty_label = "请选择"
     field.label_from_instance = label  # type: ignore[method-assign]
 
 
 def _org_label(o: Organization) -> str:
     return f"{o.region.name} · {o.name}"
-
-
-def _style(form: forms.Form) -> None:
-    for f in form.fields.values():
-        css = "form-select" if isinstance(f.widget, forms.Select) else "form-control"
-        f.widget.attrs.setdefault("class", css)
 
 
 class RuleForm(forms.Form):
@@ -128,7 +124,7 @@ class RuleForm(forms.Form):
         kwargs.setdefault("prefix", key.replace(".", "-"))
         super().__init__(*args, **kwargs)
         self.key = key
-        _style(self)
+        bootstrap(self)
         kind = value_kind(key)
         self.fields["value"].help_text = {
             BANDS: "每行一个等级：等级名称 下限（含本数），从高到低，最后一档下限为0；也可填JSON",
@@ -150,13 +146,13 @@ class UserCreateForm(forms.Form):
     password = forms.CharField(label="初始密码", widget=forms.PasswordInput(render_value=False), strip=False)
     password2 = forms.CharField(label="确认密码", widget=forms.PasswordInput(render_value=False), strip=False)
     organization = forms.ModelChoiceField(label="所在机构", queryset=Organization.objects.none())
-    role = forms.ChoiceField(label="角色", choices=[("", "请选择"), *Role.choices])
+    role = forms.ChoiceField(label="角色", choices=ROLE_CHOICES)
 
     def __init__(self, *args: Any, organizations: Any, **kwargs: Any) -> None:
         kwargs.setdefault("prefix", "new")
         super().__init__(*args, **kwargs)
         _choose(self, "organization", organizations, _org_label)
-        _style(self)
+        bootstrap(self)
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
@@ -168,14 +164,14 @@ class UserCreateForm(forms.Form):
 class GrantForm(forms.Form):
     user = forms.ModelChoiceField(label="用户", queryset=User.objects.none())
     organization = forms.ModelChoiceField(label="机构", queryset=Organization.objects.none())
-    role = forms.ChoiceField(label="角色", choices=[("", "请选择"), *Role.choices])
+    role = forms.ChoiceField(label="角色", choices=ROLE_CHOICES)
 
     def __init__(self, *args: Any, users: Any, organizations: Any, **kwargs: Any) -> None:
         kwargs.setdefault("prefix", "grant")
         super().__init__(*args, **kwargs)
         _choose(self, "user", users, lambda u: f"{u.username}（{u.display_name}）")
         _choose(self, "organization", organizations, _org_label)
-        _style(self)
+        bootstrap(self)
 
 
 class UnlockForm(forms.Form):
@@ -184,7 +180,7 @@ class UnlockForm(forms.Form):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        _style(self)
+        bootstrap(self)
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}

@@ -32,10 +32,6 @@ class Region(models.Model):
     def __str__(self) -> str:
         return self.name
 
-    @property
-    def full_name(self) -> str:
-        return self.name
-
 
 class Organization(models.Model):
     class Kind(models.TextChoices):

@@ -8,6 +8,8 @@ version wins.
 from dataclasses import dataclass
 from typing import Any
 
+from django.db.models import Q
+
 from jixiao.orgs.models import Region, RuleSetting
 from jixiao.rules.config import DEFINITIONS, definition
 
@@ -33,10 +35,9 @@ def resolve_all(region: Region, fiscal_year: int) -> dict[str, EffectiveRule]:
     """Every catalogue rule in force for the region and year, in two queries."""
     chain = _ancestors(region)
     rank = {r.pk: i for i, r in enumerate(chain)}
-    settings = RuleSetting.objects.filter(region__in=chain, fiscal_year__in=[fiscal_year]).select_related("region")
-    settings = list(settings) + list(
-        RuleSetting.objects.filter(region__in=chain, fiscal_year__isnull=True).select_related("region")
-    )
+    settings = RuleSetting.objects.filter(
+        Q(fiscal_year=fiscal_year) | Q(fiscal_year__isnull=True), region__in=chain
+    ).select_related("region")
     best: dict[str, tuple[tuple[int, int, int], RuleSetting]] = {}
     for s in settings:
         order = (rank[s.region_id], 0 if s.fiscal_year is not None else 1, -s.version)

@@ -1,49 +1,34 @@
-"""Readers for regions, organizations and rules, scoped to the user."""
+"""Readers for regions, organizations and users, scoped to the user."""
 
+import functools
+import operator
 from typing import Any
 
 from django.db.models import Q, QuerySet
 
 from jixiao.core import scoping
 from jixiao.orgs.models import Organization, Region, User
-from jixiao.orgs.roles import Cap
+from jixiao.orgs.roles import Cap, Reach
 
 
 def regions_for(*, user: Any, cap: str = Cap.PROJECT_VIEW) -> QuerySet[Region]:
     """Regions the user's grants reach: their regions and those below (TREE/OWN grants: the org's region)."""
-    q = Q()
-    found = False
-    for g in scoping.grants(user, cap):
-        q |= Q(path__startswith=g.region_path) if g.reach == "region" else Q(path=g.region_path)
-        found = True
-    return Region.objects.filter(q) if found else Region.objects.none()
+    grants = scoping.grants(user, cap)
+    if not grants:
+        return Region.objects.none()
+    parts = (Q(path__startswith=g.region_path) if g.reach == Reach.REGION else Q(path=g.region_path) for g in grants)
+    return Region.objects.filter(functools.reduce(operator.or_, parts))
 
 
 def budget_units_for(*, user: Any, cap: str = Cap.PROJECT_VIEW) -> QuerySet[Organization]:
-    """Departments and units the user may see the records of."""
-    qs = Organization.objects.filter(kind__in=[Organization.Kind.DEPARTMENT, Organization.Kind.UNIT])
-    return _units(qs, user, cap)
-
-
-def _units(qs: QuerySet[Organization], user: Any, cap: str) -> QuerySet[Organization]:
-    q: Q | None = None
-    for g in scoping.grants(user, cap):
-        if g.reach == "region":
-            part = Q(region__path__startswith=g.region_path)
-        elif g.reach == "tree":
-            part = Q(path__startswith=g.org_path)
-        else:
-            part = Q(pk=g.org_id)
-        q = part if q is None else q | part
-    return qs.none() if q is None else qs.filter(q).select_related("region")
+    """Departments and units the user may see the records of (or, with another `cap`, act on)."""
+    units = Organization.objects.filter(kind__in=[Organization.Kind.DEPARTMENT, Organization.Kind.UNIT])
+    return scoping.restrict(units, user, cap, owner=None).select_related("region")
 
 
 def users_for(*, user: Any) -> QuerySet[User]:
     """Users whose memberships lie in the regions the system administrator manages."""
-    paths = scoping.region_paths(user, Cap.USERS_MANAGE)
-    if not paths:
+    q = scoping.region_q(user, Cap.USERS_MANAGE, "memberships__organization__region__path")
+    if q is None:
         return User.objects.none()
-    q = Q()
-    for p in paths:
-        q |= Q(memberships__organization__region__path__startswith=p)
     return User.objects.filter(q).distinct().order_by("username")

@@ -18,6 +18,13 @@ def _validation_message(exc: ValidationError) -> str:
     return "；".join(exc.messages)
 
 
+def _full_clean(obj: Any) -> None:
+    try:
+        obj.full_clean()
+    except ValidationError as exc:
+        raise DomainError(_validation_message(exc)) from exc
+
+
 @transaction.atomic
 def create_region(*, actor: Any, code: str, name: str, parent: Region | None) -> Region:
     level = Region.Level.PROVINCE if parent is None else parent.level + 1
@@ -25,10 +32,7 @@ def create_region(*, actor: Any, code: str, name: str, parent: Region | None) ->
         raise DomainError("区划最多三级（省、市、县）", field="parent")
     region = Region(code=code, name=name, level=level, parent=parent)
     region.path = (parent.path if parent else "") + f"{code}/"
-    try:
-        region.full_clean()
-    except ValidationError as exc:
-        raise DomainError(_validation_message(exc)) from exc
+    _full_clean(region)
     region.save()
     audit.record(actor=actor, action="region.create", obj=region, after=audit.snapshot(region), region_path=region.path)
     return region
@@ -58,10 +62,7 @@ def create_organization(
         code=code, name=name, kind=kind, region=region, parent=parent, division=division, is_generated=is_generated
     )
     org.path = (parent.path if parent else f"{region.code}:") + f"{code}/"
-    try:
-        org.full_clean()
-    except ValidationError as exc:
-        raise DomainError(_validation_message(exc)) from exc
+    _full_clean(org)
     org.save()
     audit.record(actor=actor, action="organization.create", obj=org, after=audit.snapshot(org), region_path=region.path)
     return org
@@ -77,10 +78,7 @@ def create_user(*, actor: Any, username: str, password: str, display_name: str =
     except ValidationError as exc:
         raise DomainError(_validation_message(exc), field="password") from exc
     user.set_password(password)
-    try:
-        user.full_clean()
-    except ValidationError as exc:
-        raise DomainError(_validation_message(exc)) from exc
+    _full_clean(user)
     user.save()
     audit.record(
         actor=actor, action="user.create", obj=user, after={"username": username, "display_name": display_name}
@@ -119,7 +117,7 @@ def set_rule(
     the catalogue and change only with the code; a finance bureau sets its own region and those below."""
     if region is None:
         raise DomainError("全国默认值随规则目录发布，只能为具体区划设定规则", field="region")
-    if not scoping.reaches(actor, Cap.RULES_CHANGE, owner_path="", owner_id=-1, region_path=region.path):
+    if not scoping.reaches_region(actor, Cap.RULES_CHANGE, region.path):
         raise PermissionDenied("您没有修改该区划规则的权限。")
     if not source.strip():
         raise DomainError("请填写规则依据（文件名称及文号）", field="source")
@@ -162,14 +160,10 @@ def set_rule(
 ADMIN_ROLES = (Role.SYSADMIN, Role.SECADMIN, Role.AUDITADMIN)
 
 
-def _reaches_region(actor: Any, cap: str, region_path: str) -> bool:
-    return scoping.reaches(actor, cap, owner_path="", owner_id=-1, region_path=region_path)
-
-
 def _check_manages_user(actor: Any, user: User, cap: str) -> None:
     """The user must belong to a region the actor administers (a user without any role: anyone may)."""
     paths = [m.organization.region.path for m in user.memberships.select_related("organization__region")]
-    if paths and not any(_reaches_region(actor, cap, p) for p in paths):
+    if paths and not any(scoping.reaches_region(actor, cap, p) for p in paths):
         raise NotFound("用户不存在或不在您的管理范围内。")
 
 
@@ -178,7 +172,7 @@ def _check_user_admin(actor: Any, organization: Organization | None = None) -> N
         return
     if not scoping.has_cap(actor, Cap.USERS_MANAGE):
         raise PermissionDenied("只有系统管理员可以管理用户。")
-    if organization is not None and not _reaches_region(actor, Cap.USERS_MANAGE, organization.region.path):
+    if organization is not None and not scoping.reaches_region(actor, Cap.USERS_MANAGE, organization.region.path):
         raise NotFound("机构不存在或不在您的管理范围内。")
 
 

@@ -13,9 +13,10 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from jixiao.core.errors import DomainError, NotFound, PermissionDenied
-from jixiao.core.http import domain_errors, require_cap
+from jixiao.core.http import add_domain_error, domain_errors, require_cap
 from jixiao.orgs import admin_selectors, services
 from jixiao.orgs.forms import GrantForm, RuleForm, UnlockForm, UserCreateForm, display_value, format_value
+from jixiao.orgs.models import Region
 from jixiao.orgs.roles import Cap
 from jixiao.orgs.rules_config import resolve_all
 from jixiao.rules.config import DEFINITIONS
@@ -40,54 +41,23 @@ def rules(request: HttpRequest) -> HttpResponse:
     region = admin_selectors.rule_region(user=request.user, code=data.get("region"))
     year = _year(data.get("year"))
     can_change = admin_selectors.may_change_rules(user=request.user, region=region)
-    posted_key = request.POST.get("key") if request.method == "POST" else None
     bound: RuleForm | None = None
-    if posted_key is not None:
+    if request.method == "POST":
         if not can_change:
             raise PermissionDenied("您没有修改该区划规则的权限。")
-        if posted_key not in DEFINITIONS:
-            messages.error(request, f"没有名为“{posted_key}”的规则")
-        else:
-            bound = RuleForm(request.POST, key=posted_key)
-            if bound.is_valid():
-                d = bound.cleaned_data
-                try:
-                    setting = services.set_rule(
-                        actor=request.user,
-                        key=posted_key,
-                        region=region,
-                        fiscal_year=d["fiscal_year"],
-                        value=d["value"],
-                        source=d["source"],
-                        note=d["note"],
-                    )
-                except DomainError as exc:
-                    bound.add_error(exc.field if exc.field in bound.fields else None, exc.message)
-                else:
-                    scope = f"{setting.fiscal_year}年度" if setting.fiscal_year else "各年度"
-                    messages.success(
-                        request,
-                        f"已保存“{DEFINITIONS[posted_key].label}”：{region.name}{scope}第{setting.version}版",
-                    )
-                    return redirect(f"{reverse('rules')}?region={region.code}&year={year}")
-    effective = resolve_all(region, year)
-    rows: list[dict[str, Any]] = []
-    for key, rule in effective.items():
-        form = None
-        if can_change:
-            if bound is not None and bound.key == key:
-                form = bound
-            else:
-                form = RuleForm(key=key, initial={"value": format_value(key, rule.value), "fiscal_year": None})
-        rows.append(
-            {
-                "rule": rule,
-                "definition": DEFINITIONS[key],
-                "display": display_value(key, rule.value),
-                "form": form,
-                "open": form is bound and bound is not None,
-            }
-        )
+        bound = _save_rule(request, region)
+        if bound is None:
+            return redirect(f"{reverse('rules')}?region={region.code}&year={year}")
+    rows = [
+        {
+            "rule": rule,
+            "definition": DEFINITIONS[key],
+            "display": display_value(key, rule.value),
+            "form": _rule_form(key, rule.value, bound) if can_change else None,
+            "open": bound is not None and bound.key == key,
+        }
+        for key, rule in resolve_all(region, year).items()
+    ]
     history = Paginator(admin_selectors.rule_history(user=request.user, region=region), 50).get_page(
         request.GET.get("page")
     )
@@ -113,6 +83,40 @@ def rules(request: HttpRequest) -> HttpResponse:
         },
         status=200 if bound is None else 400,
     )
+
+
+def _rule_form(key: str, value: Any, bound: RuleForm | None) -> RuleForm:
+    """The form of one rule: the one just posted, with its errors, or a fresh one showing the value in force."""
+    if bound is not None and bound.key == key:
+        return bound
+    return RuleForm(key=key, initial={"value": format_value(key, value), "fiscal_year": None})
+
+
+def _save_rule(request: HttpRequest, region: Region) -> RuleForm | None:
+    """Record the posted rule value; None once saved, else the bound form with its errors."""
+    key = request.POST.get("key", "")
+    if key not in DEFINITIONS:
+        raise NotFound(f"没有名为“{key}”的规则")
+    form = RuleForm(request.POST, key=key)
+    if not form.is_valid():
+        return form
+    d = form.cleaned_data
+    try:
+        setting = services.set_rule(
+            actor=request.user,
+            key=key,
+            region=region,
+            fiscal_year=d["fiscal_year"],
+            value=d["value"],
+            source=d["source"],
+            note=d["note"],
+        )
+    except DomainError as exc:
+        add_domain_error(form, exc)
+        return form
+    scope = f"{setting.fiscal_year}年度" if setting.fiscal_year else "各年度"
+    messages.success(request, f"已保存“{DEFINITIONS[key].label}”：{region.name}{scope}第{setting.version}版")
+    return None
 
 
 # --- User management (系统管理员) --------------------------------------------------------------------
@@ -162,10 +166,8 @@ def user_create(request: HttpRequest) -> HttpResponse:
                 organization=d["organization"],
                 role=d["role"],
             )
-        except NotFound:
-            raise
         except DomainError as exc:
-            form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+            add_domain_error(form, exc)
         else:
             messages.success(request, f"已创建用户“{user.username}”")
             return redirect("users")
@@ -185,10 +187,8 @@ def user_grant(request: HttpRequest) -> HttpResponse:
             membership = services.grant_role(
                 actor=request.user, user=d["user"], organization=d["organization"], role=d["role"]
             )
-        except NotFound:
-            raise
         except DomainError as exc:
-            form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+            add_domain_error(form, exc)
         else:
             messages.success(request, f"已授予：{membership}")
             return redirect("users")
@@ -239,10 +239,8 @@ def security_unlock(request: HttpRequest) -> HttpResponse:
         d = form.cleaned_data
         try:
             cleared = services.unlock_login(actor=request.user, username=d["username"] or "", ip=d["ip"] or "")
-        except NotFound:
-            raise
         except DomainError as exc:
-            form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+            add_domain_error(form, exc)
         else:
             what = "、".join(filter(None, [d["username"] and f"账号“{d['username']}”", d["ip"] and f"地址{d['ip']}"]))
             messages.success(request, f"已解锁{what}，清除登录失败记录{cleared}条")

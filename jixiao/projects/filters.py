@@ -7,6 +7,7 @@ import django_filters
 from django import forms
 from django.db.models import QuerySet
 
+from jixiao.core.forms import bootstrap
 from jixiao.projects.models import DomainTag, FundSource, Project
 from jixiao.projects.selectors import search
 from jixiao.rules.money import TEN_THOUSAND
@@ -61,6 +62,10 @@ class ProjectFilter(django_filters.FilterSet):
         model = Project
         fields: list[str] = []
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        bootstrap(self.form, small=True)
+
     def filter_region(self, qs: QuerySet[Project], name: str, value: str) -> QuerySet[Project]:
         # A region means the region and everything below it, like the scope rule.
         return qs.filter(region__path__contains=f"{value}/") if value else qs
@@ -86,10 +91,3 @@ class ProjectFilter(django_filters.FilterSet):
         if not getattr(self.form, "cleaned_data", {}).get("sort"):
             qs = qs.order_by("-fiscal_year", "code", "id")
         return qs
-
-
-def filter_widgets(form: forms.Form) -> None:
-    """Bootstrap classes on the filter form's widgets."""
-    for f in form.fields.values():
-        css = "form-select form-select-sm" if isinstance(f.widget, forms.Select) else "form-control form-control-sm"
-        f.widget.attrs.setdefault("class", css)

@@ -3,6 +3,7 @@ from typing import Any
 
 from django import forms
 
+from jixiao.core.forms import bootstrap
 from jixiao.orgs.models import Organization
 from jixiao.projects.models import Project
 from jixiao.projects.services import ProjectInput
@@ -46,9 +47,7 @@ class ProjectForm(forms.Form):
     def __init__(self, *args: Any, owners: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["owner"].queryset = owners
-        for f in self.fields.values():
-            css = "form-select" if isinstance(f.widget, forms.Select) else "form-control"
-            f.widget.attrs.setdefault("class", css)
+        bootstrap(self)
 
     @staticmethod
     def initial_from(project: Project) -> dict[str, Any]:

@@ -139,11 +139,3 @@ class Project(models.Model):
         target=Status.CANCELLED,
     )
     def cancel(self) -> None: ...
-
-    @property
-    def amount_current(self) -> Decimal:
-        """The amount in force: adjusted, else approved, else requested."""
-        for amount in (self.amount_adjusted, self.amount_approved):
-            if amount is not None:
-                return amount
-        return self.amount_requested

@@ -3,47 +3,43 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from jixiao.core.errors import DomainError, PermissionDenied
-from jixiao.core.http import domain_errors, require_cap
+from jixiao.core.http import add_domain_error, domain_errors, require_cap
+from jixiao.orgs.models import Organization
 from jixiao.orgs.roles import Cap
 from jixiao.orgs.selectors import budget_units_for, regions_for
 from jixiao.projects import exports, selectors, services
-from jixiao.projects.filters import ProjectFilter, filter_widgets
+from jixiao.projects.filters import ProjectFilter
 from jixiao.projects.forms import ProjectForm
+from jixiao.projects.models import Project
 from jixiao.rules.money import wan_to_yuan
 
 PAGE_SIZE = 50
+# The service's amounts (元) and the form's fields for them (万元).
+WAN_FIELDS = {name: f"{name}_wan" for name in ("amount_requested", "amount_approved", "amount_adjusted")}
 
 
 def _filtered(request: HttpRequest) -> ProjectFilter:
-    f = ProjectFilter(request.GET, queryset=selectors.project_list(user=request.user))
-    filter_widgets(f.form)
-    return f
+    return ProjectFilter(request.GET, queryset=selectors.project_list(user=request.user))
 
 
 @login_required
 @require_cap(Cap.PROJECT_VIEW)
 def project_list(request: HttpRequest) -> HttpResponse:
     f = _filtered(request)
-    qs = f.qs
-    page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
-    query = request.GET.copy()
-    query.pop("page", None)
-    sort = request.GET.get("sort", "")
     context = {
         "filter": f,
-        "page": page,
-        "totals": selectors.totals(qs),
-        "query": query.urlencode(),
-        "sort": sort,
+        "page": Paginator(f.qs, PAGE_SIZE).get_page(request.GET.get("page")),
+        "totals": selectors.totals(f.qs),
+        "sort": request.GET.get("sort", ""),
         "regions": regions_for(user=request.user),
-        "departments": budget_units_for(user=request.user).filter(kind="department"),
+        "departments": budget_units_for(user=request.user).filter(kind=Organization.Kind.DEPARTMENT),
         "can_create": budget_units_for(user=request.user, cap=Cap.PROJECT_CHANGE).exists(),
     }
-    template = "projects/_table.html" if request.htmx else "projects/list.html"
-    return render(request, template, context)
+    return render(request, "projects/list.html", context)
 
 
 @login_required
@@ -68,9 +64,9 @@ def project_detail(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-def _form_page(request: HttpRequest, project: services.Project | None) -> HttpResponse:
+def _form_page(request: HttpRequest, project: Project | None) -> HttpResponse:
     owners = budget_units_for(user=request.user, cap=Cap.PROJECT_CHANGE)
-    initial = ProjectForm.initial_from(project) if project else {"fiscal_year": 2026}
+    initial = ProjectForm.initial_from(project) if project else {"fiscal_year": timezone.localdate().year}
     form = ProjectForm(request.POST or None, initial=initial, owners=owners)
     if request.method == "POST" and form.is_valid():
         try:
@@ -82,12 +78,7 @@ def _form_page(request: HttpRequest, project: services.Project | None) -> HttpRe
                 messages.success(request, f"已保存项目“{project.name}”")
             return redirect("projects:detail", pk=project.pk)
         except DomainError as exc:
-            field = {
-                "amount_requested": "amount_requested_wan",
-                "amount_approved": "amount_approved_wan",
-                "amount_adjusted": "amount_adjusted_wan",
-            }.get(exc.field or "", exc.field)
-            form.add_error(field if field in form.fields else None, exc.message)
+            add_domain_error(form, exc, fields=WAN_FIELDS)
     return render(request, "projects/form.html", {"form": form, "project": project})
 
 
@@ -111,15 +102,16 @@ def project_edit(request: HttpRequest, pk: int) -> HttpResponse:
 @domain_errors
 def project_transition(request: HttpRequest, pk: int) -> HttpResponse:
     project = selectors.project_detail(user=request.user, pk=pk)
+    action = request.POST.get("action", "")
     amount = request.POST.get("amount_approved_wan", "").strip()
     try:
         services.transition_project(
             actor=request.user,
             project=project,
-            action=request.POST.get("action", ""),
+            action=action,
             amount_approved=wan_to_yuan(amount) if amount else None,
         )
-        messages.success(request, "操作成功")
+        messages.success(request, f"已{services.TRANSITIONS[action][0]}“{project.name}”")
     except PermissionDenied:
         raise  # a forbidden action answers 403 (domain_errors), not a message on the page
     except (DomainError, ValueError) as exc:

@@ -134,7 +134,7 @@ DEFINITIONS: dict[str, RuleDefinition] = {
             "goals.exempt_categories",
             "无需设定绩效目标的项目类别",
             ["人员类", "公用经费"],
-            "中阳县：所有项目支出（不含人员类项目和公用经费项目）纳入绩效目标管理（seeds 中阳县2024）",
+            "《中阳县2024年预算绩效管理工作开展情况及2024年重大政策和重点项目绩效执行结果的说明》：所有项目支出（不含人员类项目和公用经费项目）纳入绩效目标管理",
             check_string_list,
         ),
         RuleDefinition(
@@ -173,7 +173,7 @@ DEFINITIONS: dict[str, RuleDefinition] = {
             "monitoring.behind_schedule_months",
             "连续执行进度靠后的月数",
             3,
-            "渭滨区：连续3个月预算执行进度靠后的项目压减（seeds 宝鸡市2023）",
+            "《宝鸡市财政局关于2023年度预算绩效管理工作报告》（宝市财办绩〔2024〕2号）：渭滨区对连续3个月预算执行进度靠后的项目压减预算",
             check_positive_int,
         ),
         RuleDefinition(

@@ -10,16 +10,12 @@ class MoneyError(ValueError):
     """A value that cannot be read as an amount of money."""
 
 
-def to_yuan(value: object) -> Decimal:
-    """Read an amount in 元 exactly. Floats (as spreadsheet readers return them) go through `str`, so
-    12.3 becomes Decimal('12.3') and not 12.300000000000000710…; more than two decimals is an error,
-    not a silent rounding."""
+def _read(value: object) -> Decimal:
+    """A number as typed or read from a spreadsheet, exactly: floats go through their shortest `repr`,
+    text may carry thousands separators."""
     if isinstance(value, bool) or value is None:
         raise MoneyError("金额为空或不是数字")
-    if isinstance(value, float):
-        text = repr(value)
-    else:
-        text = str(value).strip().replace(",", "").replace("，", "")
+    text = repr(value) if isinstance(value, float) else str(value).strip().replace(",", "").replace("，", "")
     if text == "":
         raise MoneyError("金额为空")
     try:
@@ -28,7 +24,14 @@ def to_yuan(value: object) -> Decimal:
         raise MoneyError(f"“{value}”不是有效金额") from exc
     if not amount.is_finite():
         raise MoneyError(f"“{value}”不是有效金额")
-    return _to_fen(amount, value, f"金额“{value}”超过两位小数（元精确到分）")
+    return amount
+
+
+def to_yuan(value: object) -> Decimal:
+    """Read an amount in 元 exactly. Floats (as spreadsheet readers return them) go through `str`, so
+    12.3 becomes Decimal('12.3') and not 12.300000000000000710…; more than two decimals is an error,
+    not a silent rounding."""
+    return _to_fen(_read(value), value, f"金额“{value}”超过两位小数（元精确到分）")
 
 
 def _to_fen(amount: Decimal, value: object, too_precise: str) -> Decimal:
@@ -48,15 +51,8 @@ def _to_fen(amount: Decimal, value: object, too_precise: str) -> Decimal:
 
 
 def wan_to_yuan(value: object) -> Decimal:
-    """An amount typed in 万元 (as the seeds and most forms give it) converted to 元."""
-    text = repr(value) if isinstance(value, float) else str(value).strip().replace(",", "").replace("，", "")
-    try:
-        wan = Decimal(text)
-    except InvalidOperation as exc:
-        raise MoneyError(f"“{value}”不是有效金额") from exc
-    if not wan.is_finite():
-        raise MoneyError(f"“{value}”不是有效金额")
-    sign, digits, exponent = wan.as_tuple()
+    """An amount typed in 万元 (as work reports and most forms give it) converted to 元."""
+    sign, digits, exponent = _read(value).as_tuple()
     yuan = Decimal((sign, digits, int(exponent) + 4))  # × 10000 exactly (multiplying would round at 28 digits)
     return _to_fen(yuan, value, f"金额“{value}”万元超过六位小数（元精确到分）")
 

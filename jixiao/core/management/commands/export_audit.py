@@ -18,16 +18,16 @@ FILTERS = ("since", "until", "actor", "action", "q")
 
 
 class Command(BaseCommand):
-    help = "导出审计日志到 Excel（按审计管理员的权限范围）"
+    help = "导出审计日志到 Excel（按该审计管理员可见的范围，筛选条件同审计日志页面）；导出本身记入审计日志"
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("output", help="输出文件（.xlsx）")
         parser.add_argument("--user", required=True, help="审计管理员用户名")
         parser.add_argument("--since", help="起始日期 YYYY-MM-DD")
         parser.add_argument("--until", help="截止日期 YYYY-MM-DD")
-        parser.add_argument("--actor", help="操作人用户名")
+        parser.add_argument("--actor", help="操作人用户名（完全一致）")
         parser.add_argument("--action", help="操作前缀，如 rule. 或 user.create")
-        parser.add_argument("--q", help="对象文字")
+        parser.add_argument("--q", help="对象名称、类型、编号或说明中包含的文字")
 
     def handle(self, *args: Any, **options: Any) -> None:
         try:

@@ -1,4 +1,5 @@
-"""`jixiao grant_role USERNAME ORG_CODE ROLE`: give a user a role in an organization."""
+"""`jixiao grant_role USERNAME ORG_CODE ROLE`: give a user a role in an organization, as the system
+(not limited to a region; the rules of `services.grant_role` on 三员 roles still hold)."""
 
 from typing import Any
 
@@ -11,12 +12,14 @@ from jixiao.orgs.roles import Role
 
 
 class Command(BaseCommand):
-    help = "为用户授予机构中的角色；角色：" + "、".join(f"{r.value}（{r.label}）" for r in Role)
+    help = "为用户授予机构中的角色（三员角色不能与其他角色兼任）。角色：" + "、".join(
+        f"{r.value}（{r.label}）" for r in Role
+    )
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("username")
+        parser.add_argument("username", help="用户名")
         parser.add_argument("org_code", help="机构编码")
-        parser.add_argument("role", choices=Role.values)
+        parser.add_argument("role", choices=Role.values, metavar="role", help="角色代码（见上）")
 
     def handle(self, *args: Any, **options: Any) -> None:
         try:

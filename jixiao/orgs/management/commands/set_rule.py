@@ -17,10 +17,12 @@ from jixiao.rules.config import DEFINITIONS, RuleValueError
 
 
 class Command(BaseCommand):
-    help = "为区划（及年度）设定规则的新版本；规则：" + "、".join(DEFINITIONS)
+    help = "为区划（及年度）记录规则的新版本（记入审计日志）。规则：" + "、".join(
+        f"{key}（{d.label}）" for key, d in DEFINITIONS.items()
+    )
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("key", choices=sorted(DEFINITIONS))
+        parser.add_argument("key", choices=sorted(DEFINITIONS), metavar="key", help="规则代码（见上）")
         parser.add_argument("value", help="取值（JSON 或页面上的简写）")
         parser.add_argument("--region", required=True, help="区划代码")
         parser.add_argument("--year", type=int, help="适用年度（缺省：各年度）")

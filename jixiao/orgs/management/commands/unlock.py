@@ -9,7 +9,7 @@ from jixiao.orgs import services
 
 
 class Command(BaseCommand):
-    help = "解锁被锁定的账号或IP地址（清除其登录失败记录）"
+    help = "解锁被锁定的账号或IP地址：清除其登录失败记录，并记入审计日志；--username 与 --ip 至少填一项"
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--username", default="", help="用户名")

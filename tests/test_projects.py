@@ -513,3 +513,22 @@ def test_missing_amounts_show_a_dash_without_a_unit(world, client_for):
     html = client_for("performance").get(reverse("projects:detail", args=[project.pk])).text
     assert "<th>批复金额</th><td>—</td>" in html
     assert "— 万元" not in html
+
+
+def test_a_unit_cannot_edit_a_budgeted_project_and_is_not_offered_to(world, client_for):
+    from jixiao.projects import services
+
+    project = world.projects["c1.unit_a.P1"]
+    finance = world.users["performance"]
+    for step in ("submit", "admit", "approve_budget"):
+        project = services.transition_project(
+            actor=finance if step != "submit" else world.users["unit"], project=project, action=step
+        )
+    unit = client_for("unit")
+    detail = unit.get(reverse("projects:detail", args=[project.pk])).content.decode()
+    assert reverse("projects:edit", args=[project.pk]) not in detail
+    response = unit.get(reverse("projects:edit", args=[project.pk]))
+    assert response.status_code == 403
+    assert "项目状态为“已批复”，只有财政部门可以修改" in response.content.decode()
+    perf = client_for("performance").get(reverse("projects:detail", args=[project.pk])).content.decode()
+    assert reverse("projects:edit", args=[project.pk]) in perf

@@ -7,8 +7,9 @@ module that imports something describes its columns and supplies three steps:
   `problems` with their row and column key; returns the rows ready to write (a `Checked`);
 - `plan(checked, actor=, problems=)`: what a commit would do (created/updated/unchanged), read only;
   may add errors for rows that cannot be written (for instance records out of the user's scope);
-- `commit(checked, actor=)`: write everything through the module's services, in the caller's
-  transaction; returns the counts.
+- `commit(checked, actor=, problems=)`: write everything through the module's services, in the
+  caller's transaction, and return the counts; rows that turn out not to be writable (the checks of
+  `plan`, made again on the data as it now is) are added to `problems` instead, and nothing is written.
 
 To add a kind, write an `Importer` subclass and name it in `IMPORTERS`.
 """
@@ -57,7 +58,7 @@ class Importer:
     def plan(self, checked: Checked, *, actor: Any, problems: Problems) -> dict[str, int]:
         raise NotImplementedError
 
-    def commit(self, checked: Checked, *, actor: Any) -> dict[str, int]:
+    def commit(self, checked: Checked, *, actor: Any, problems: Problems) -> dict[str, int]:
         raise NotImplementedError
 
 

@@ -145,6 +145,7 @@ class Outcome:
     problems: Problems
     summary: dict[str, Any] = field(default_factory=dict)
     total: int = 0
+    table: Table | None = None
 
 
 def _progress(batch_id: int) -> Any:
@@ -154,8 +155,11 @@ def _progress(batch_id: int) -> Any:
     return report
 
 
-def _check(batch: ImportBatch) -> Outcome:
-    """Read the stored file and check every row as the uploader; nothing is written but progress."""
+def _check(batch: ImportBatch, *, plan: bool = True) -> Outcome:
+    """Read the stored file and check every row as the uploader; nothing is written but progress.
+
+    `plan=False` (a commit) leaves the plan to the commit itself, which makes the same checks on the
+    data as it is inside the writing transaction."""
     importer = get_importer(batch.kind)
     path = files.stored_path(batch.sha256)
     try:
@@ -175,8 +179,8 @@ def _check(batch: ImportBatch) -> Outcome:
     ImportBatch.objects.filter(pk=batch.pk).update(total_rows=total)
     problems = table.problems()
     checked = importer.validate(table, actor=batch.uploaded_by, problems=problems, progress=_progress(batch.pk))
-    plan = importer.plan(checked, actor=batch.uploaded_by, problems=problems)
-    return Outcome(checked, problems, _summary(importer, table, problems, plan, len(checked.rows)), total)
+    counts = importer.plan(checked, actor=batch.uploaded_by, problems=problems) if plan else {}
+    return Outcome(checked, problems, _summary(importer, table, problems, counts, len(checked.rows)), total, table)
 
 
 def _summary(importer: Importer, table: Table, problems: Problems, plan: dict[str, int], valid: int) -> dict[str, Any]:
@@ -249,29 +253,40 @@ def run_commit(batch_id: int) -> None:
     importer = get_importer(batch.kind)
     actor = batch.uploaded_by
     ImportBatch.objects.filter(pk=batch_id).update(processed_rows=0, message="正在重新校验")
+    changed = "预览之后数据发生了变化，重新校验未通过，未导入任何数据"
     try:
-        outcome = _check(batch)
+        outcome = _check(batch, plan=False)
         batch.refresh_from_db()
         if outcome.problems or outcome.checked is None:
-            _record_problems(batch, outcome, "预览之后数据发生了变化，重新校验未通过，未导入任何数据")
+            _record_problems(batch, outcome, changed)
             return
         ImportBatch.objects.filter(pk=batch_id).update(message="正在写入数据")
         with transaction.atomic():
-            result = importer.commit(outcome.checked, actor=actor)
-            batch.status = Status.COMMITTED
-            batch.result = result
-            batch.summary = outcome.summary
-            batch.total_rows = batch.processed_rows = outcome.total
-            batch.finished_at = timezone.now()
-            batch.message = f"已导入：新增{result['created']}条、更新{result['updated']}条，{result['unchanged']}条未变"
-            batch.save()
-            audit.record(
-                actor=actor,
-                action="import.commit",
-                obj=batch,
-                after={"kind": batch.kind, "filename": batch.filename, "sha256": batch.sha256, **result},
-                region_path=_region_path(actor, importer.cap),
-            )
+            result = importer.commit(outcome.checked, actor=actor, problems=outcome.problems)
+            assert outcome.table is not None
+            outcome.summary = _summary(importer, outcome.table, outcome.problems, result, len(outcome.checked.rows))
+            if outcome.problems:
+                transaction.set_rollback(True)
+            else:
+                batch.status = Status.COMMITTED
+                batch.result = result
+                batch.summary = outcome.summary
+                batch.total_rows = batch.processed_rows = outcome.total
+                batch.finished_at = timezone.now()
+                batch.message = (
+                    f"已导入：新增{result['created']}条、更新{result['updated']}条，{result['unchanged']}条未变"
+                )
+                batch.save()
+                audit.record(
+                    actor=actor,
+                    action="import.commit",
+                    obj=batch,
+                    after={"kind": batch.kind, "filename": batch.filename, "sha256": batch.sha256, **result},
+                    region_path=_region_path(actor, importer.cap),
+                )
+        if outcome.problems:
+            batch.refresh_from_db()
+            _record_problems(batch, outcome, changed)
     except DomainError as exc:
         _fail(batch_id, f"导入失败，未导入任何数据：{exc.message}")
     except Exception:

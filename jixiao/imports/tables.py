@@ -56,6 +56,8 @@ def normalize_header(value: Any) -> str:
 
 def cell_text(value: Any) -> str:
     """A cell as text: whole-number floats without '.0' (codes typed as numbers), dates in ISO form."""
+    if type(value) is str:  # most cells: first, and without the checks below
+        return value.strip()
     if value is None:
         return ""
     if isinstance(value, bool):
@@ -152,16 +154,28 @@ class Table:
         """(Excel row number, {key: raw value}) for every row that is not entirely empty."""
         where = [(key, index) for key, (index, _) in self.positions.items()]
         for offset, raw in enumerate(self.rows):
-            if not any(v not in ("", None) for v in raw):
+            if _empty(raw):
                 continue
             width = len(raw)
             yield self.first_row + offset, {key: (raw[i] if i < width else "") for key, i in where}
 
+    def column(self, key: str) -> list[Any]:
+        """The raw values of one column in every data row ("" where a row is shorter); [] if absent."""
+        if key not in self.positions:
+            return []
+        index = self.positions[key][0]
+        return [raw[index] if index < len(raw) else "" for raw in self.rows]
+
     def count(self) -> int:
-        return sum(1 for raw in self.rows if any(v not in ("", None) for v in raw))
+        return sum(1 for raw in self.rows if not _empty(raw))
 
     def problems(self) -> Problems:
         return Problems(sheet=self.sheet, positions=dict(self.positions))
+
+
+def _empty(raw: list[Any]) -> bool:
+    """Every cell of the row is "" or None (counted in C: the same test as `v in ("", None)` per cell)."""
+    return raw.count("") + raw.count(None) == len(raw)
 
 
 class TableError(Exception):

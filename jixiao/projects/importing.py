@@ -26,10 +26,8 @@ YEAR_MIN, YEAR_MAX = 2000, 2100
 MAX_AMOUNT = Decimal(10) ** 16  # 18 digits with 2 decimals
 NEW_LABELS = {"新增": True, "延续": False}
 LIST_SPLIT = re.compile(r"[、,，;；/\n]+")
-CHUNK = 2000
 LOOKUP_CHUNK = 500
 PROGRESS_EVERY = 2000
-EDITABLE = (Project.Status.DRAFT, Project.Status.SUBMITTED)
 
 _limits: dict[str, int] = {
     "code": Project._meta.get_field("code").max_length or 40,
@@ -81,10 +79,11 @@ def read_year(value: Any) -> int | None:
 
 
 def read_amount(value: Any) -> Decimal | None:
-    if value is None or (isinstance(value, str) and not value.strip()):
-        return None
-    if isinstance(value, datetime.date | datetime.time | datetime.timedelta):
-        raise RowError("应为金额数字，单元格却是日期或时间")
+    if type(value) is not float:  # spreadsheets give numbers as floats: the rest is rarer
+        if value is None or (isinstance(value, str) and not value.strip()):
+            return None
+        if isinstance(value, datetime.date | datetime.time | datetime.timedelta):
+            raise RowError("应为金额数字，单元格却是日期或时间")
     try:
         amount = to_yuan(value)
     except MoneyError as exc:
@@ -106,13 +105,33 @@ def read_choice(value: Any, mapping: dict[str, str], allowed: list[str]) -> str 
 
 
 def read_list(value: Any) -> list[str]:
-    names = [n.strip() for n in LIST_SPLIT.split(cell_text(value)) if n.strip()]
+    text = cell_text(value)
+    if not text:
+        return []
+    names = [n.strip() for n in LIST_SPLIT.split(text) if n.strip()]
     for n in names:
         if len(n) > _limits["tag"]:
             raise RowError(f"“{n}”超过{_limits['tag']}个字")
     if len(names) > 20:
         raise RowError("最多填写20项")
     return list(dict.fromkeys(names))
+
+
+def _once(reader: Any) -> Any:
+    """`reader`, remembering what it made of each cell value (a list comes back as a new list)."""
+    seen: dict[tuple[type, Any], Any] = {}
+
+    def read(value: Any) -> Any:
+        key = (type(value), value)  # 2024 and 2024.0 are equal but need not read the same
+        try:
+            found = seen[key]
+        except KeyError:
+            found = seen[key] = reader(value)
+        except TypeError:  # unhashable: not from a spreadsheet, read it every time
+            return reader(value)
+        return list(found) if isinstance(found, list) else found
+
+    return read
 
 
 class ProjectImporter(Importer):
@@ -135,7 +154,7 @@ class ProjectImporter(Importer):
 
     def _owners(self, table: Table, actor: Any) -> dict[str, Organization | str]:
         """Owner code → the organization, or the message saying why it cannot carry the rows."""
-        codes = sorted({cell_text(rec.get("owner_code")) for _, rec in table.records()} - {""})
+        codes = sorted({cell_text(value) for value in table.column("owner_code")} - {""})
         found: dict[str, Organization] = {}
         for start in range(0, len(codes), LOOKUP_CHUNK):
             part = codes[start : start + LOOKUP_CHUNK]
@@ -165,14 +184,14 @@ class ProjectImporter(Importer):
 
     def validate(self, table: Table, *, actor: Any, problems: Problems, progress: Progress) -> Checked:
         owners = self._owners(table, actor)
-        choices = self.choices()
+        readers = self._readers()
         seen: dict[tuple[int, int, str], int] = {}
         checked = Checked()
         n = 0
         for n, (row, rec) in enumerate(table.records(), start=1):
             if n % PROGRESS_EVERY == 0:
                 progress(n)
-            data = self._row(row, rec, owners, choices, problems)
+            data = self._row(row, rec, owners, readers, problems)
             if data is None:
                 continue
             key = (data.owner.region_id, data.fiscal_year, data.code)
@@ -186,28 +205,35 @@ class ProjectImporter(Importer):
         progress(n)
         return checked
 
+    def _readers(self) -> list[tuple[str, Any, tuple[Any, ...], str]]:
+        """The cells read by a reader: (key, reader, its further arguments, label if required). Years and
+        lists repeat from row to row: each distinct cell is read once."""
+        choices = self.choices()
+        year, names = _once(read_year), _once(read_list)
+        return [
+            ("fiscal_year", year, (), "年度"),
+            ("kind", read_choice, (KINDS, choices["kind"]), ""),
+            ("category", read_choice, (CATEGORIES, choices["category"]), "项目类别"),
+            ("budget_type", read_choice, (BUDGETS, choices["budget_type"]), ""),
+            ("fund_sources", names, (), ""),
+            ("domain_tags", names, (), ""),
+            ("is_new", read_choice, (NEW_LABELS, choices["is_new"]), ""),
+            ("start_year", year, (), ""),
+            ("end_year", year, (), ""),
+            ("amount_requested", read_amount, (), "申报金额"),
+            ("amount_approved", read_amount, (), ""),
+            ("amount_adjusted", read_amount, (), ""),
+        ]
+
     def _row(
         self,
         row: int,
         rec: dict[str, Any],
         owners: dict[str, Organization | str],
-        choices: dict[str, list[str]],
+        readers: list[tuple[str, Any, tuple[Any, ...], str]],
         problems: Problems,
     ) -> ProjectInput | None:
         before = problems.count
-
-        def read(key: str, reader: Any, *args: Any) -> Any:
-            try:
-                return reader(rec.get(key, ""), *args)
-            except RowError as exc:
-                problems.add(row, key, str(exc))
-                return _BAD
-
-        def required(key: str, value: Any, label: str) -> Any:
-            if value is None:
-                problems.add(row, key, f"{label}为必填项")
-            return value
-
         code = cell_text(rec.get("code"))
         if not code:
             problems.add(row, "code", "项目编码为必填项")
@@ -228,18 +254,28 @@ class ProjectImporter(Importer):
                 owner = found
             else:
                 problems.add(row, "owner_code", found or f"预算单位编码“{owner_code}”不存在")
-        fiscal_year = required("fiscal_year", read("fiscal_year", read_year), "年度")
-        kind = read("kind", read_choice, KINDS, choices["kind"]) or Project.Kind.PROJECT
-        category = required("category", read("category", read_choice, CATEGORIES, choices["category"]), "项目类别")
-        budget_type = read("budget_type", read_choice, BUDGETS, choices["budget_type"]) or Project.Budget.GENERAL
-        fund_sources = read("fund_sources", read_list)
-        domain_tags = read("domain_tags", read_list)
-        is_new = read("is_new", read_choice, NEW_LABELS, choices["is_new"])
-        start_year = read("start_year", read_year)
-        end_year = read("end_year", read_year)
-        requested = required("amount_requested", read("amount_requested", read_amount), "申报金额")
-        approved = read("amount_approved", read_amount)
-        adjusted = read("amount_adjusted", read_amount)
+        cells: dict[str, Any] = {}
+        for key, reader, args, required in readers:
+            try:
+                value = cells[key] = reader(rec.get(key, ""), *args)
+            except RowError as exc:
+                problems.add(row, key, str(exc))
+                cells[key] = _BAD
+            else:
+                if value is None and required:
+                    problems.add(row, key, f"{required}为必填项")
+        fiscal_year = cells["fiscal_year"]
+        kind = cells["kind"] or Project.Kind.PROJECT
+        category = cells["category"]
+        budget_type = cells["budget_type"] or Project.Budget.GENERAL
+        fund_sources = cells["fund_sources"]
+        domain_tags = cells["domain_tags"]
+        is_new = cells["is_new"]
+        start_year = cells["start_year"]
+        end_year = cells["end_year"]
+        requested = cells["amount_requested"]
+        approved = cells["amount_approved"]
+        adjusted = cells["amount_adjusted"]
         description = cell_text(rec.get("description"))
         if problems.count > before:
             return None
@@ -276,87 +312,24 @@ class ProjectImporter(Importer):
     # --- plan and commit ---
 
     def plan(self, checked: Checked, *, actor: Any, problems: Problems) -> dict[str, int]:
-        counts = {"created": 0, "updated": 0, "unchanged": 0}
-        fields = [
-            "id", "region_id", "fiscal_year", "code", "kind", "name", "owner_id", "owner__path", "region__path",
-            "category", "budget_type", "is_new", "start_year", "end_year", "amount_requested", "amount_approved",
-            "amount_adjusted", "description", "status",
-        ]  # fmt: skip
-        statuses = dict(Project.Status.choices)
-        for start in range(0, len(checked.rows), CHUNK):
-            chunk = checked.rows[start : start + CHUNK]
-            codes = {d.code for _, d in chunk}
-            years = {d.fiscal_year for _, d in chunk}
-            existing = {
-                (p["region_id"], p["fiscal_year"], p["code"]): p
-                for p in Project.objects.filter(code__in=codes, fiscal_year__in=years).values(*fields)
-            }
-            links = _links([p["id"] for p in existing.values()])
-            for row, data in chunk:
-                current = existing.get((data.owner.region_id, data.fiscal_year, data.code))
-                if current is None:
-                    counts["created"] += 1
-                    continue
-                if not _reaches_row(actor, Cap.PROJECT_CHANGE, current):
-                    problems.add(
-                        row, "code", f"项目编码“{data.code}”在{data.fiscal_year}年度已有项目，且不在您的权限范围内"
-                    )
-                    continue
-                if _same(current, links.get(current["id"], (set(), set())), data):
-                    counts["unchanged"] += 1
-                    continue
-                if current["status"] not in EDITABLE and not _reaches_row(actor, Cap.PROJECT_DECIDE, current):
-                    status = statuses.get(current["status"], current["status"])
-                    problems.add(row, "code", f"项目“{data.code}”已{status}，只有财政部门可以修改")
-                    continue
-                counts["updated"] += 1
-        return counts
-
-    def commit(self, checked: Checked, *, actor: Any) -> dict[str, int]:
-        result = services.upsert_projects(actor=actor, rows=[d for _, d in checked.rows], action="project.import")
+        result = services.upsert_projects(actor=actor, rows=[d for _, d in checked.rows], dry_run=True)
+        self._refused(checked, result.refused, problems)
         return {"created": result.created, "updated": result.updated, "unchanged": result.unchanged}
+
+    def commit(self, checked: Checked, *, actor: Any, problems: Problems) -> dict[str, int]:
+        try:
+            result = services.upsert_projects(actor=actor, rows=[d for _, d in checked.rows], action="project.import")
+        except services.UpsertRefused as exc:
+            self._refused(checked, exc.refused, problems)
+            return {}
+        return {"created": result.created, "updated": result.updated, "unchanged": result.unchanged}
+
+    def _refused(self, checked: Checked, refused: list[services.Refusal], problems: Problems) -> None:
+        keys = {c.key for c in COLUMNS}
+        for r in refused:
+            key = {"owner": "owner_code"}.get(r.field or "", r.field or "code")
+            problems.add(checked.rows[r.index][0], key if key in keys else "code", r.message)
 
 
 def _reaches(actor: Any, cap: str, org: Organization) -> bool:
     return scoping.reaches(actor, cap, owner_path=org.path, owner_id=org.pk, region_path=org.region.path)
-
-
-def _reaches_row(actor: Any, cap: str, row: dict[str, Any]) -> bool:
-    return scoping.reaches(
-        actor, cap, owner_path=row["owner__path"], owner_id=row["owner_id"], region_path=row["region__path"]
-    )
-
-
-def _links(ids: list[int]) -> dict[int, tuple[set[str], set[str]]]:
-    found: dict[int, tuple[set[str], set[str]]] = {i: (set(), set()) for i in ids}
-    if not ids:
-        return found
-    funds = Project.fund_sources.through.objects.filter(project_id__in=ids).values_list(
-        "project_id", "fundsource__name"
-    )
-    for pid, name in funds:
-        found[pid][0].add(name)
-    tags = Project.domain_tags.through.objects.filter(project_id__in=ids).values_list("project_id", "domaintag__name")
-    for pid, name in tags:
-        found[pid][1].add(name)
-    return found
-
-
-def _same(current: dict[str, Any], links: tuple[set[str], set[str]], data: ProjectInput) -> bool:
-    start = data.start_year or data.fiscal_year
-    return (
-        current["kind"] == data.kind
-        and current["name"] == data.name
-        and current["owner_id"] == data.owner.pk
-        and current["category"] == data.category
-        and current["budget_type"] == data.budget_type
-        and current["is_new"] == data.is_new
-        and current["start_year"] == start
-        and current["end_year"] == (data.end_year or start)
-        and current["amount_requested"] == data.amount_requested
-        and current["amount_approved"] == data.amount_approved
-        and current["amount_adjusted"] == data.amount_adjusted
-        and current["description"] == data.description
-        and links[0] == set(data.fund_sources)
-        and links[1] == set(data.domain_tags)
-    )

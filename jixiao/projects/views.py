@@ -60,6 +60,7 @@ def project_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "project": project,
             "history": history,
             "transitions": services.available_transitions(actor=request.user, project=project),
+            "may_edit": services.may_edit(request.user, project),
         },
     )
 
@@ -94,6 +95,8 @@ def project_create(request: HttpRequest) -> HttpResponse:
 def project_edit(request: HttpRequest, pk: int) -> HttpResponse:
     project = selectors.project_detail(user=request.user, pk=pk)
     services.check_may_change(request.user, project.owner)
+    if not services.may_edit(request.user, project):
+        raise PermissionDenied(services.locked_message(project.get_status_display()))
     return _form_page(request, project)
 
 

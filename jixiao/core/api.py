@@ -21,23 +21,7 @@ class HasAuditView(permissions.BasePermission):
 class AuditEventOutput(serializers.ModelSerializer):  # type: ignore[type-arg]
     class Meta:
         model = AuditEvent
-        fields = [
-            "id",
-            "created_at",
-            "actor",
-            "actor_name",
-            "ip",
-            "request_id",
-            "channel",
-            "action",
-            "object_type",
-            "object_id",
-            "object_repr",
-            "region_path",
-            "before",
-            "after",
-            "message",
-        ]
+        fields = [f.name for f in AuditEvent._meta.concrete_fields]
         read_only_fields = fields
 
 

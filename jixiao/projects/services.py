@@ -16,6 +16,7 @@ from django_fsm import can_proceed
 
 from jixiao.core import audit, scoping
 from jixiao.core.errors import DomainError, PermissionDenied
+from jixiao.core.models import AuditEvent
 from jixiao.orgs.models import Organization, Region
 from jixiao.orgs.roles import Cap
 from jixiao.projects.models import YEAR, DomainTag, FundSource, Project
@@ -684,7 +685,6 @@ def _load_owners(owners: dict[int, Organization], ids: set[int]) -> None:
 
 
 def _write(actor: Any, action: str, plan: _Plan) -> None:
-    from jixiao.core.models import AuditEvent
 
     now = timezone.now()
     user_id = actor.pk if getattr(actor, "is_authenticated", False) else None
@@ -721,22 +721,8 @@ def _write(actor: Any, action: str, plan: _Plan) -> None:
     _insert(AuditEvent, AUDIT_COLUMNS, events)
 
 
-AUDIT_COLUMNS = [
-    "created_at",
-    "actor",
-    "actor_name",
-    "ip",
-    "request_id",
-    "channel",
-    "action",
-    "object_type",
-    "object_id",
-    "object_repr",
-    "region_path",
-    "before",
-    "after",
-    "message",
-]
+# Every stored column of the audit table but the id, in the model's order (the order events are built in).
+AUDIT_COLUMNS = [f.name for f in AuditEvent._meta.concrete_fields if not f.primary_key]
 
 
 def _region_ids(plan: _Plan) -> set[int]:

@@ -42,6 +42,7 @@ INSTALLED_APPS = [
     "jixiao.core",
     "jixiao.orgs",
     "jixiao.projects",
+    "jixiao.goals",
     "jixiao.imports",
 ]
 

@@ -189,7 +189,7 @@ def test_baoji_scope_covers_every_county_and_rules_come_from_the_reports(demo):
     assert {"610329", "610331", "610371"} <= codes
     assert projects_for(user=city).filter(region__code="610329", name="农村清洁能源项目").exists()
     taibai = Region.objects.get(code="610331")
-    assert resolve("goals.review_chain", taibai, 2023).value[-1] == "预算股终审"
+    assert resolve("goals.review_chain", taibai, 2023).value[-1] == {"step": "预算股终审", "role": "budget"}
     # 宝鸡's 100万 threshold reaches its counties; 中阳 keeps 500万.
     assert resolve("appraisal.new_project_threshold_yuan", taibai, 2023).value == "1000000"
     assert resolve("appraisal.new_project_threshold_yuan", Region.objects.get(code="141129"), 2024).value == "5000000"

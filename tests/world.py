@@ -20,6 +20,7 @@ Users (all with the password `PASSWORD`):
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from jixiao.goals.models import Goal
 from jixiao.orgs import services as org_services
 from jixiao.orgs.models import Organization, Region, User
 from jixiao.orgs.roles import Role
@@ -229,7 +230,10 @@ def build_world() -> World:
                     ),
                 )
                 if spec.budgeted:
-                    for action in ("submit", "admit", "approve_budget"):
+                    for action in ("submit", "admit"):
                         project = project_services.transition_project(actor=actor, project=project, action=action)
+                    # Interim until the goal services exist: a goal that has passed review.
+                    Goal.objects.create(project=project, status=Goal.Status.PASSED, annual_goal="年度目标")
+                    project = project_services.transition_project(actor=actor, project=project, action="approve_budget")
                 w.projects[f"{unit_key}.{spec.suffix}"] = project
     return w

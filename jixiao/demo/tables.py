@@ -404,13 +404,23 @@ RULES = [
     (
         "610331",
         "goals.review_chain",
-        ["主管部门审核", "职能股室复核", "评审中心复审", "预算股终审"],
+        [
+            {"step": "主管部门审核", "role": "department"},
+            {"step": "职能股室复核", "role": "sector"},
+            {"step": "评审中心复审", "role": "review_center"},
+            {"step": "预算股终审", "role": "budget"},
+        ],
         "太白县“四级审核制”（" + BJ + "）",
     ),
     (
         LINYOU,
         "goals.review_chain",
-        ["主管部门审核", "绩效评价股初审", "支出股室复审", "联合终审"],
+        [
+            {"step": "主管部门审核", "role": "department"},
+            {"step": "绩效评价股初审", "role": "performance"},
+            {"step": "支出股室复审", "role": "sector"},
+            {"step": "联合终审", "role": "budget"},
+        ],
         "麟游县“四级审核制”（" + BJ + "）",
     ),
 ]

@@ -37,6 +37,11 @@ class Cap:
     PROJECT_VIEW = "project.view"
     PROJECT_CHANGE = "project.change"  # create, edit, submit
     PROJECT_DECIDE = "project.decide"  # admit to the library, approve the budget, return
+    # Goals belong to their project: PROJECT_VIEW reads them and PROJECT_CHANGE declares them. Reviewing
+    # takes GOAL_REVIEW over the project *and* the role that the chain's current step names.
+    GOAL_REVIEW = "goal.review"
+    # The indicator library: 共性 indicators by the finance bureau, 个性 ones by a department for itself.
+    LIBRARY_CHANGE = "library.change"
     RULES_VIEW = "rules.view"
     RULES_CHANGE = "rules.change"
     AUDIT_VIEW = "audit.view"
@@ -44,7 +49,7 @@ class Cap:
     SECURITY_MANAGE = "security.manage"
 
 
-_FINANCE_READ = {Cap.PROJECT_VIEW: Reach.REGION, Cap.RULES_VIEW: Reach.REGION}
+_FINANCE_READ = {Cap.PROJECT_VIEW: Reach.REGION, Cap.RULES_VIEW: Reach.REGION, Cap.GOAL_REVIEW: Reach.REGION}
 
 CAPABILITIES: dict[str, dict[str, str]] = {
     Role.PERFORMANCE: {
@@ -52,11 +57,17 @@ CAPABILITIES: dict[str, dict[str, str]] = {
         Cap.PROJECT_CHANGE: Reach.REGION,
         Cap.PROJECT_DECIDE: Reach.REGION,
         Cap.RULES_CHANGE: Reach.REGION,
+        Cap.LIBRARY_CHANGE: Reach.REGION,
     },
     Role.BUDGET: {**_FINANCE_READ, Cap.PROJECT_CHANGE: Reach.REGION, Cap.PROJECT_DECIDE: Reach.REGION},
     Role.SECTOR: dict(_FINANCE_READ),
     Role.REVIEW_CENTER: dict(_FINANCE_READ),
-    Role.DEPARTMENT: {Cap.PROJECT_VIEW: Reach.TREE, Cap.PROJECT_CHANGE: Reach.TREE},
+    Role.DEPARTMENT: {
+        Cap.PROJECT_VIEW: Reach.TREE,
+        Cap.PROJECT_CHANGE: Reach.TREE,
+        Cap.GOAL_REVIEW: Reach.TREE,
+        Cap.LIBRARY_CHANGE: Reach.TREE,
+    },
     Role.UNIT: {Cap.PROJECT_VIEW: Reach.OWN, Cap.PROJECT_CHANGE: Reach.OWN},
     # Agencies and experts see only what they are assigned to; assignments come with the stages that
     # use them (ex-ante assessment, key evaluation), so in the 项目库 they see nothing yet.

@@ -1,6 +1,7 @@
 """Writers for the 项目库. Web forms, the API, imports and the CLI all come through here."""
 
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, NamedTuple
@@ -225,6 +226,17 @@ def update_project(*, actor: Any, project: Project, data: ProjectInput) -> Proje
 
 
 # action name → (label, capability needed)
+# Checks and companion writes that other modules attach to budget approval (the goal gate; later the
+# ex-ante assessment gate). Each is called as hook(actor=, project=) inside the approving transaction,
+# after the permission check and before the status changes; it refuses by raising DomainError.
+_BUDGET_APPROVAL_HOOKS: list[Callable[..., None]] = []
+
+
+def register_budget_approval_hook(hook: Callable[..., None]) -> None:
+    if hook not in _BUDGET_APPROVAL_HOOKS:
+        _BUDGET_APPROVAL_HOOKS.append(hook)
+
+
 TRANSITIONS: dict[str, tuple[str, str]] = {
     "submit": ("申报", Cap.PROJECT_CHANGE),
     "return_to_unit": ("退回", Cap.PROJECT_DECIDE),
@@ -272,6 +284,8 @@ def transition_project(*, actor: Any, project: Project, action: str, amount_appr
         if approved < 0:
             raise DomainError("批复金额不能为负数", field="amount_approved")
         project.amount_approved = approved
+        for hook in _BUDGET_APPROVAL_HOOKS:
+            hook(actor=actor, project=project)
     method()
     _by(project, actor)
     project.save()

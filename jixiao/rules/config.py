@@ -103,6 +103,84 @@ def check_string_list(value: Any) -> list[str]:
     return items
 
 
+REVIEW_ROLES = ("department", "sector", "review_center", "performance", "budget")
+GOAL_KINDS = ("project", "policy", "department_overall")
+
+
+def _chain(value: Any) -> list[dict[str, str]]:
+    if not isinstance(value, list) or not value:
+        raise RuleValueError("审核流程须为非空的环节列表")
+    steps = []
+    for item in value:
+        if isinstance(item, str):
+            raise RuleValueError(f'环节“{item}”须注明承办角色，例如 {{"step": "{item}", "role": "department"}}')
+        if not isinstance(item, dict) or not str(item.get("step", "")).strip():
+            raise RuleValueError("每个环节须有名称（step）和承办角色（role）")
+        role = str(item.get("role", ""))
+        if role not in REVIEW_ROLES:
+            raise RuleValueError(f"环节“{item['step']}”的承办角色“{role}”无效，可选：{'、'.join(REVIEW_ROLES)}")
+        steps.append({"step": str(item["step"]).strip(), "role": role})
+    return steps
+
+
+def check_review_chain(value: Any) -> list[dict[str, str]] | dict[str, list[dict[str, str]]]:
+    """One chain for every kind of project (a list), or one per kind (a dict keyed by kind)."""
+    if isinstance(value, dict):
+        unknown = set(value) - set(GOAL_KINDS)
+        if unknown:
+            raise RuleValueError(f"未知的项目类型：{'、'.join(sorted(unknown))}（可选 {'、'.join(GOAL_KINDS)}）")
+        return {kind: _chain(chain) for kind, chain in value.items()}
+    return _chain(value)
+
+
+def chain_for(value: Any, kind: str) -> list[dict[str, str]]:
+    """The chain in force for a kind of project; a per-kind setting without the kind falls back to project."""
+    if isinstance(value, dict):
+        return list(value.get(kind) or value.get("project") or next(iter(value.values())))
+    return list(value)
+
+
+def check_indicator_tree(value: Any) -> dict[str, list[str]]:
+    if not isinstance(value, dict) or not value:
+        raise RuleValueError("指标体系须为“一级指标: [二级指标…]”的对应表")
+    tree = {}
+    for level1, level2s in value.items():
+        names = check_string_list(level2s)
+        if len(set(names)) != len(names):
+            raise RuleValueError(f"“{level1}”下有重复的二级指标")
+        tree[str(level1).strip()] = names
+    return tree
+
+
+def check_min_indicators(value: Any) -> dict[str, int]:
+    if not isinstance(value, dict):
+        raise RuleValueError("须为“一级指标或合计: 个数”的对应表")
+    out = {}
+    for key, number in value.items():
+        try:
+            n = int(str(number))
+        except ValueError as exc:
+            raise RuleValueError(f"“{key}”的个数“{number}”不是整数") from exc
+        if n < 0:
+            raise RuleValueError(f"“{key}”的个数不能为负数")
+        out[str(key)] = n
+    return out
+
+
+SEVERITIES = ("blocking", "warning")
+
+
+def check_severity(value: Any) -> dict[str, str]:
+    if not isinstance(value, dict):
+        raise RuleValueError("须为“检查编号: blocking 或 warning”的对应表")
+    out = {}
+    for key, severity in value.items():
+        if severity not in SEVERITIES:
+            raise RuleValueError(f"检查“{key}”的严重程度“{severity}”无效，可选 blocking、warning")
+        out[str(key)] = str(severity)
+    return out
+
+
 P2 = (
     "财政部预算司统一的绩效评价结果等级划分：优(90-100)、良(80-89)、中(60-79)、差(0-59)；"
     "《项目支出绩效评价管理办法》（财预〔2020〕10号）：90(含)-100为优"
@@ -179,9 +257,88 @@ DEFINITIONS: dict[str, RuleDefinition] = {
         RuleDefinition(
             "goals.review_chain",
             "绩效目标审核流程",
-            ["主管部门审核", "财政部门审核"],
-            "《中央部门预算绩效目标管理办法》（财预〔2015〕88号）：部门审核、财政审核两级",
+            [
+                {"step": "主管部门审核", "role": "department"},
+                {"step": "财政部门审核", "role": "performance"},
+            ],
+            "《中央部门预算绩效目标管理办法》（财预〔2015〕88号）第二十六条：部门审核、财政审核两级",
+            check_review_chain,
+            "按顺序列出各审核环节及承办角色（department 主管部门、sector 归口科室、review_center 预算评审中心、"
+            "performance 绩效管理、budget 预算科）；可按项目类型分别设定："
+            '{"project": [...], "policy": [...], "department_overall": [...]}。',
+        ),
+        RuleDefinition(
+            "goals.indicator_tree",
+            "绩效指标体系（一级、二级指标）",
+            {
+                "产出指标": [
+                    "数量指标",
+                    "质量指标",
+                    "时效指标",
+                    "成本指标",
+                    "经济成本指标",
+                    "社会成本指标",
+                    "生态环境成本指标",
+                ],
+                "效益指标": ["经济效益指标", "社会效益指标", "生态效益指标", "可持续影响指标"],
+                "满意度指标": ["服务对象满意度指标"],
+            },
+            "《中央部门项目支出核心绩效目标和指标设置及取值指引（试行）》（财预〔2021〕101号）：产出、效益、满意度三类，"
+            "成本指标细分为经济成本、社会成本、生态环境成本",
+            check_indicator_tree,
+            "一级指标 → 二级指标列表；“成本指标”下的细分类型以“…成本指标”命名。",
+        ),
+        RuleDefinition(
+            "goals.min_indicators",
+            "绩效指标最少个数",
+            {"合计": 3, "产出指标": 1, "效益指标": 1},
+            "财预〔2021〕101号及财预〔2015〕88号模板：每个适用的一级指标至少一个三级指标，所有项目须有产出指标；"
+            "合计不少于3个为地方做法（无全国统一标准）",
+            check_min_indicators,
+        ),
+        RuleDefinition(
+            "goals.quantitative_share_min_percent",
+            "定量指标最低占比（%）",
+            "60",
+            "财预〔2015〕88号：绩效指标应细化、量化；占比下限为地方常用做法（无全国统一标准，应按本地文件设定）",
+            check_percent,
+        ),
+        RuleDefinition(
+            "goals.indicator_weight_total",
+            "绩效指标分值合计",
+            "90",
+            "《项目支出绩效评价管理办法》（财预〔2020〕10号）：预算执行率10分，产出、效益、满意度指标合计90分",
+            check_amount_yuan,
+            "填写了分值的目标，各指标分值之和须等于此数。",
+        ),
+        RuleDefinition(
+            "goals.vague_words",
+            "无法衡量的目标用语",
+            [
+                "效果明显",
+                "有所提升",
+                "有所提高",
+                "进一步加强",
+                "进一步提升",
+                "逐步完善",
+                "显著提高",
+                "明显改善",
+                "得到加强",
+                "不断完善",
+                "大幅提升",
+                "稳步推进",
+                "切实加强",
+            ],
+            "财预〔2015〕88号：绩效指标应细化、量化，可衡量；中阳县报告：目标设置过于简单、粗放",
             check_string_list,
+        ),
+        RuleDefinition(
+            "goals.check_severity",
+            "绩效目标自动审核：各项检查的严重程度",
+            {},
+            "本系统默认（见 docs/rules.md 的检查清单）；blocking 为不得提交，warning 为提示",
+            check_severity,
+            "检查编号 → blocking（阻断）或 warning（提示）；未列出的检查用其默认严重程度。",
         ),
     ]
 }

@@ -171,10 +171,15 @@ SEVERITIES = ("blocking", "warning")
 
 
 def check_severity(value: Any) -> dict[str, str]:
+    # Imported here: goal_checks reads its defaults from this catalogue, so it imports this module.
+    from jixiao.rules.goal_checks import CHECKS
+
     if not isinstance(value, dict):
         raise RuleValueError("须为“检查编号: blocking 或 warning”的对应表")
     out = {}
     for key, severity in value.items():
+        if key not in CHECKS:
+            raise RuleValueError(f"没有编号为“{key}”的检查，可选：{'、'.join(CHECKS)}")
         if severity not in SEVERITIES:
             raise RuleValueError(f"检查“{key}”的严重程度“{severity}”无效，可选 blocking、warning")
         out[str(key)] = str(severity)

@@ -206,7 +206,10 @@ SPECTACULAR_SETTINGS = {
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
     # Several serializers have a `kind` field; name the project one so the schema (and check --deploy) is stable.
-    "ENUM_NAME_OVERRIDES": {"ProjectKindEnum": "jixiao.projects.models.Project.Kind"},
+    "ENUM_NAME_OVERRIDES": {
+        "ProjectKindEnum": "jixiao.projects.models.Project.Kind",
+        "ReviewResultEnum": "jixiao.goals.models.ReviewResult",
+    },
 }
 
 LOGGING = {

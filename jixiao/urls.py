@@ -8,6 +8,7 @@ urlpatterns = [
     path("accounts/login/", core_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("projects/", include("jixiao.projects.urls")),
+    path("goals/", include("jixiao.goals.urls")),
     path("imports/", include("jixiao.imports.urls")),
     path("", include("jixiao.orgs.urls")),
     path("", include("jixiao.core.urls")),

@@ -6,6 +6,7 @@ import pytest
 
 from jixiao.core.models import AuditEvent
 from jixiao.projects.models import DomainTag, FundSource, Project
+from tests.world import pass_goal
 
 
 def payload(world, **changes: object) -> dict[str, object]:
@@ -171,6 +172,7 @@ def test_transitions(world, api):
     url = f"/api/projects/{project.pk}/transition/"
     for action in ("submit", "admit"):
         assert api.post(url, {"action": action}, content_type="application/json").status_code == 200
+    pass_goal(world, project)  # the goal gate: no budget without a goal that passed review
     r = api.post(url, {"action": "approve_budget", "amount_approved": "900000.00"}, content_type="application/json")
     assert r.status_code == 200
     assert r.json()["status"] == "budgeted"

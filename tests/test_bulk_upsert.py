@@ -11,10 +11,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from jixiao.core import audit
+from jixiao.core.bulk import PASS_THROUGH
 from jixiao.core.models import AuditEvent
 from jixiao.projects import services
 from jixiao.projects.models import DomainTag, FundSource, Project
-from jixiao.projects.services import AUDITED_FIELDS, PASS_THROUGH, ProjectInput, UpsertRefused
+from jixiao.projects.services import AUDITED_FIELDS, ProjectInput, UpsertRefused
 
 
 def data(world, code: str = "BU-001", owner: str = "c1.unit_a", **over: Any) -> ProjectInput:

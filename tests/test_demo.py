@@ -13,14 +13,26 @@ from django.db import transaction
 from django.test import override_settings
 
 from jixiao.core.models import AuditEvent
-from jixiao.demo import tables
-from jixiao.demo.generate import plan_organizations, plan_projects, rng_for, split_exact
+from jixiao.demo import indicators, tables
+from jixiao.demo.generate import (
+    FAULTS,
+    plan_goals,
+    plan_library,
+    plan_organizations,
+    plan_projects,
+    rng_for,
+    split_exact,
+)
 from jixiao.demo.loader import load
+from jixiao.goals import services as goal_services
+from jixiao.goals.models import Goal, Indicator, LibraryIndicator, Review
+from jixiao.goals.stats import goal_stats
 from jixiao.orgs import selectors as org_selectors
 from jixiao.orgs.models import Membership, Organization, Region, RuleSetting, User
 from jixiao.orgs.rules_config import resolve
 from jixiao.projects.models import Project
 from jixiao.projects.selectors import projects_for, totals
+from jixiao.rules.goal_checks import CheckSettings, GoalFacts, IndicatorFacts, check_goal
 from tests.conftest import FAST_HASHERS
 
 
@@ -226,6 +238,7 @@ def test_the_plan_is_the_same_on_every_run():
 
 def test_loading_again_writes_nothing(demo):
     models = [Region, Organization, User, Membership, RuleSetting, Project, Project.history.model, AuditEvent]
+    models += [Goal, Indicator, Review, LibraryIndicator]
     before = [m.objects.count() for m in models]
     report = load()
     assert not report.changed
@@ -263,3 +276,144 @@ def test_audit_names_the_performance_user_for_projects_and_the_system_for_organi
     assert project_events.count() == Project.objects.filter(region__code="511621").count()
     org_events = AuditEvent.objects.filter(action="organization.create")
     assert set(org_events.values_list("actor_name", flat=True)) == {"系统"}
+
+
+# --- goals -------------------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def goal_plans():
+    return plan_goals(plan_projects(plan_organizations()))
+
+
+def facts(plan, budget: Decimal) -> GoalFacts:
+    return GoalFacts(
+        kind="project",
+        category="特定目标类",
+        budget_yuan=budget,
+        has_beneficiaries=plan.has_beneficiaries,
+        annual_goal=plan.annual_goal,
+        mid_term_goal=plan.mid_term_goal,
+        indicators=tuple(
+            IndicatorFacts(n, i.level1, i.level2, i.name, i.operator, i.target_value, i.target_text, i.unit,
+                           i.explanation, i.remark, i.basis, i.last_year_actual)
+            for n, i in enumerate(plan.indicators, start=1)
+        ),
+    )  # fmt: skip
+
+
+def test_every_pool_has_7_to_12_templates_with_an_output_quantity_and_a_benefit():
+    names = [f"2024年{p}" for phrases in tables.SPECIFIC_PHRASES.values() for p in phrases]
+    pools = [indicators.pool_for(n, domain=d, kind="project", category="特定目标类")
+             for d, phrases in tables.SPECIFIC_PHRASES.items() for n in [f"2024年{p}" for p in phrases]]  # fmt: skip
+    pools += [indicators.pool_for(p.name, domain=p.domain_tags[0], kind=p.kind, category=p.category)
+              for p in plan_projects(plan_organizations()) if not p.generated]  # fmt: skip
+    pools += [indicators.pool_for(p, domain="一般公共服务", kind="project", category="其他运转类")
+              for p in tables.OPERATING_PHRASES]  # fmt: skip
+    assert len(pools) > len(names)
+    for pool in pools:
+        assert 7 <= len(pool) <= 12
+        assert any(t.level2 == "数量指标" for t in pool) and any(t.level1 == "效益指标" for t in pool)
+        assert len({t.key for t in pool}) == len(pool)
+
+
+def test_goal_plan_is_deterministic_and_about_15_percent_carry_a_fault(goal_plans):
+    assert goal_plans == plan_goals(plan_projects(plan_organizations()))
+    faulty = [g for g in goal_plans if g.fault]
+    assert 0.12 < len(faulty) / len(goal_plans) < 0.18
+    assert {g.fault for g in faulty} == set(FAULTS)
+
+
+def test_the_checks_find_each_planned_fault_and_nothing_in_clean_goals(goal_plans):
+    settings = CheckSettings.from_rules({})
+    budgets = {(p.region, p.code): p.amount for p in plan_projects(plan_organizations())}
+    for plan in goal_plans:
+        found = {f.check for f in check_goal(facts(plan, budgets[(plan.region, plan.project_code)]), settings)}
+        if plan.fault:
+            assert plan.fault in found, (plan.project_code, plan.fault, found)
+        else:
+            assert found == set(), (plan.project_code, found)
+
+
+def test_loaded_faulty_goals_are_found_by_the_checks_in_the_database(demo, goal_plans):
+    for fault in FAULTS:
+        plan = next(g for g in goal_plans if g.fault == fault)
+        goal = Goal.objects.get(project__region__code=plan.region, project__code=plan.project_code)
+        assert fault in {f.check for f in goal_services.findings_for(goal)}
+
+
+def test_every_demo_project_has_a_goal_approved_with_its_budget(demo):
+    budgeted = Project.objects.filter(status=Project.Status.BUDGETED)
+    assert not budgeted.filter(goals__isnull=True).exists()
+    assert not budgeted.exclude(goals__status=Goal.Status.APPROVED).exists()
+    assert Goal.objects.count() == Project.objects.count()
+    assert not Goal.objects.filter(is_generated=False).exists()
+    events = AuditEvent.objects.filter(action="goal.demo", region_path="510000/511600/511621/")
+    assert events.count() == Goal.objects.filter(project__region__code="511621").count()
+    assert set(events.values_list("actor_name", flat=True)) == {"yuechi_jx"}
+
+
+def test_baoji_appraisal_goals_are_in_review_passed_or_drafts_and_in_review_ones_wait_for_the_department(demo):
+    goals = Goal.objects.filter(project__region__code="610300", project__fiscal_year=2023)
+    statuses = set(goals.values_list("status", flat=True))
+    assert statuses == {Goal.Status.IN_REVIEW, Goal.Status.PASSED, Goal.Status.DRAFT}
+    pending = Review.objects.filter(goal__in=goals, state=Review.State.PENDING)
+    assert pending.count() == goals.filter(status=Goal.Status.IN_REVIEW).count()
+    assert set(pending.values_list("role", flat=True)) == {"department"}
+
+
+def test_taibai_four_step_chain_has_a_goal_pending_at_each_step_and_one_passed(demo):
+    goals = Goal.objects.filter(project__region__code="610331")
+    pending = Review.objects.filter(goal__in=goals, state=Review.State.PENDING)
+    assert sorted(pending.values_list("step", "step_label", "role")) == [
+        (1, "主管部门审核", "department"),
+        (2, "职能股室复核", "sector"),
+        (3, "评审中心复审", "review_center"),
+        (4, "预算股终审", "budget"),
+    ]
+    passed = goals.get(status=Goal.Status.PASSED)
+    done = passed.reviews.filter(state=Review.State.DONE).order_by("step")
+    assert list(done.values_list("reviewer__username", flat=True)) == [
+        "taibai_nyj",
+        "taibai_jj",
+        "taibai_ps",
+        "taibai_ys",
+    ]
+
+
+def test_zhongyang_2025_goals_returned_with_fair_and_the_reviewers_opinions(demo):
+    returned = Goal.objects.filter(project__region__code="141129", status=Goal.Status.RETURNED)
+    assert returned.count() == 2
+    for goal in returned:
+        last = goal.reviews.get(result="中")
+        assert last.reviewer.username == "zhongyang_jx"
+        assert last.appropriateness and last.feasibility and "重新报送" in last.comment
+    unit = User.objects.get(username="zhongyang_glz")
+    assert projects_for(user=unit).filter(goals__status=Goal.Status.RETURNED).exists()
+
+
+def test_yuechi_2023_goal_coverage_is_17395_88_wan(demo):
+    stats = goal_stats(region=Region.objects.get(code="511621"), year=2023, user=user("yuechi_jx"))
+    expected = totals(projects("yuechi_jx", "511621", 2023))
+    assert stats.total.needing.amount == expected.requested == yuan("17395.88")
+    assert stats.total.stages["approved"].amount == yuan("17395.88")
+    assert (stats.total.needing.count, stats.total.coverage_rate) == (436, Decimal("100.00"))
+    assert len(stats.by_department) == len(
+        set(projects("yuechi_jx", "511621", 2023).values_list("department", flat=True))
+    )
+
+
+def test_zhongyang_2024_goal_coverage_is_the_whole_budget(demo):
+    stats = goal_stats(region=Region.objects.get(code="141129"), year=2024)
+    assert (stats.total.needing.count, stats.total.needing.amount) == (2779, yuan("288828.98"))
+    assert stats.total.reviewed_rate == Decimal("100.00")
+
+
+def test_library_has_common_entries_per_bureau_and_specific_ones_with_usage_counts(demo):
+    plans = plan_library()
+    assert LibraryIndicator.objects.count() == len(plans)
+    common = LibraryIndicator.objects.filter(scope="common", region__code="141129")
+    assert common.filter(name="资金使用合规率", usage_count__gt=0).exists()
+    specific = LibraryIndicator.objects.filter(scope="specific", owner__name="中阳县交通运输局")
+    assert specific.filter(usage_count__gt=0).exists()
+    assert AuditEvent.objects.filter(action="library.save").count() == len(plans)

@@ -18,6 +18,7 @@ from python_calamine import CalamineWorkbook
 
 from jixiao.core.errors import DomainError
 from jixiao.core.models import AuditEvent
+from jixiao.goals import services as goal_services
 from jixiao.imports import services
 from jixiao.imports.models import ImportBatch
 from jixiao.orgs import services as org_services
@@ -26,6 +27,7 @@ from jixiao.orgs.roles import Role
 from jixiao.projects.columns import HEADERS, SHEET
 from jixiao.projects.exports import write_workbook
 from jixiao.projects.models import Project
+from tests.world import GOAL
 
 PASSWORD = "Import-test-2026"
 Status = ImportBatch.Status
@@ -390,12 +392,29 @@ def test_commit_rechecks_the_data(iw, tmp_path):
 
     perf = fresh(iw.users["perf"])
     p2 = Project.objects.get(code="P002")
+    pass_goal_in_one_step(perf, p2)
     for action in ("submit", "admit", "approve_budget"):
         p2 = project_services.transition_project(actor=perf, project=p2, action=action)
     batch = services.commit(actor=fresh(iw.users["school"]), batch=batch)
     assert batch.status == Status.INVALID
     assert "只有财政部门可以修改" in errors_at(batch)[(3, "A")]
     assert not Project.objects.filter(code="P001").exists()
+
+
+def pass_goal_in_one_step(perf: User, project: Project) -> None:
+    """A goal that passed review, as the goal gate requires before the budget: this world has no
+    主管部门 user, so the county reviews goals in one step, by its 绩效科."""
+    org_services.set_rule(
+        actor=perf,
+        key="goals.review_chain",
+        region=project.region,
+        fiscal_year=None,
+        value=[{"step": "财政部门审核", "role": "performance"}],
+        source="测试",
+    )
+    goal = goal_services.save_goal(actor=perf, project=project, data=GOAL)
+    goal = goal_services.submit_goal(actor=perf, goal=goal)
+    goal_services.review_goal(actor=perf, goal=goal, result="优")
 
 
 # --- pages ---

@@ -19,6 +19,7 @@ from jixiao.orgs.models import Organization
 from jixiao.projects import services
 from jixiao.projects.forms import ProjectForm
 from jixiao.projects.models import Project
+from tests.world import pass_goal
 
 # The objects, seen from 中阳县 (c1): users of c1 are placed in 教育局 (dept_a) and 第一中学 (unit_a).
 OBJECTS = {
@@ -120,6 +121,8 @@ def prepare(world, obj_key: str, action: str) -> Project:
     actor = world.users[COUNTY_ACTOR[OBJECTS[obj_key].split(".")[0]]]
     for step in BEFORE.get(action, []):
         project = services.transition_project(actor=actor, project=project, action=step)
+    if action == "approve_budget":
+        pass_goal(world, project)  # the goal gate: no budget without a goal that passed review
     return project
 
 

@@ -19,6 +19,7 @@ from jixiao.projects.forms import ProjectForm
 from jixiao.projects.models import DomainTag, FundSource, Project
 from jixiao.projects.services import ProjectInput
 from jixiao.rules.money import to_yuan
+from tests.world import pass_goal
 
 
 def new_form(world, **changes: object) -> dict[str, str]:
@@ -376,6 +377,7 @@ def test_full_lifecycle_through_the_detail_page(world, client_for):
     page = finance.get(reverse("projects:detail", args=[project.pk]))
     assert ">纳入项目库</button>" in page.text and ">退回</button>" in page.text
     transition(finance, project, "admit")
+    pass_goal(world, project)  # the goal gate: no budget without a goal that passed review
     r = transition(finance, project, "approve_budget", amount_approved_wan="95.5")
     assert 'id="project-status">已批复<' in r.text
     assert world.project("c1.unit_a.P1").amount_approved == Decimal("955000.00")
@@ -520,6 +522,7 @@ def test_a_unit_cannot_edit_a_budgeted_project_and_is_not_offered_to(world, clie
 
     project = world.projects["c1.unit_a.P1"]
     finance = world.users["performance"]
+    pass_goal(world, project)
     for step in ("submit", "admit", "approve_budget"):
         project = services.transition_project(
             actor=finance if step != "submit" else world.users["unit"], project=project, action=step

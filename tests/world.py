@@ -14,13 +14,20 @@ Users (all with the password `PASSWORD`):
   "department" (教育局), "unit" (第一中学), "agency", "expert", "congress", "audit", "sysadmin",
   "secadmin", "auditadmin";
 - "unit_b" (农技推广中心 of 中阳县), "city_performance" (吕梁市财政局绩效科), "c2_performance",
-  "p2_performance", "p2_unit".
+  "p2_performance", "p2_unit";
+- a 主管部门 reviewer for every other department, keyed "{county}.{department}" ("c1.dept_b", "c2.dept_a" …),
+  so that every goal can go through the default chain (主管部门审核 → 财政部门审核).
+
+Goals: every budgeted project has a goal (`GOAL`, a small valid declaration) declared, submitted and passed
+through that chain before its budget was approved, as the goal gate requires (`pass_goal`).
 """
 
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from jixiao.goals import services as goal_services
 from jixiao.goals.models import Goal
+from jixiao.goals.services import GoalInput, IndicatorInput
 from jixiao.orgs import services as org_services
 from jixiao.orgs.models import Organization, Region, User
 from jixiao.orgs.roles import Role
@@ -98,6 +105,19 @@ def unit_projects(unit_name: str, n: int) -> list[ProjectSpec]:
     ]
 
 
+# A goal that passes every blocking check under the national defaults: 产出, 效益 and 满意度 indicators,
+# each with an operator, a value and a unit.
+GOAL = GoalInput(
+    annual_goal="完成校舍维修改造1200平方米，消除校舍安全隐患，保障正常教学秩序。",
+    mid_term_goal="三年内完成全部校舍的安全改造。",
+    indicators=[
+        IndicatorInput("产出指标", "数量指标", "维修改造校舍面积", "≥", Decimal(1200), unit="平方米", basis="计划标准"),
+        IndicatorInput("效益指标", "社会效益指标", "校舍安全隐患消除率", "=", Decimal(100), unit="%"),
+        IndicatorInput("满意度指标", "服务对象满意度指标", "师生满意度", "≥", Decimal(90), unit="%"),
+    ],
+)
+
+
 @dataclass
 class World:
     regions: dict[str, Region] = field(default_factory=dict)
@@ -109,6 +129,28 @@ class World:
     def project(self, key: str) -> Project:
         """The project as it is now in the database."""
         return Project.objects.get(pk=self.projects[key].pk)
+
+    def department_reviewer(self, project: Project) -> User:
+        """The 主管部门 user who reviews the project's goal at the first step of the default chain."""
+        for key, org in self.orgs.items():
+            if org.pk == project.department_id:
+                return self.users["department" if key == "c1.dept_a" else key]
+        raise KeyError(project.code)
+
+    def finance_reviewer(self, project: Project) -> User:
+        """The 绩效科 user of the project's county, who reviews at the second step."""
+        county = next(k for k in COUNTIES if self.regions[k].pk == project.region_id)
+        return self.users["performance" if county == "c1" else f"{county}_performance"]
+
+
+def pass_goal(world: World, project: Project, data: GoalInput = GOAL) -> Goal:
+    """Declare `data` for the project, submit it and pass it through the default two-step chain, each
+    step decided by its reviewer: the goal is then 审核通过 and the budget may be approved."""
+    finance = world.finance_reviewer(project)
+    goal = goal_services.save_goal(actor=finance, project=project, data=data)
+    goal = goal_services.submit_goal(actor=finance, goal=goal)
+    goal = goal_services.review_goal(actor=world.department_reviewer(project), goal=goal, result="优")
+    return goal_services.review_goal(actor=finance, goal=goal, result="良")
 
 
 def _user(world: World, key: str, org: Organization, role: str) -> User:
@@ -191,6 +233,10 @@ def build_world() -> World:
     _user(w, "c2_performance", w.orgs["c2.performance"], Role.PERFORMANCE)
     _user(w, "p2_performance", w.orgs["p2.performance"], Role.PERFORMANCE)
     _user(w, "p2_unit", w.orgs["p2.unit_a"], Role.UNIT)
+    for c in COUNTIES:
+        for dkey in DEPARTMENTS:
+            if (c, dkey) != ("c1", "dept_a"):
+                _user(w, f"{c}.{dkey}", w.orgs[f"{c}.{dkey}"], Role.DEPARTMENT)
 
     n = 0
     for c in COUNTIES:
@@ -232,8 +278,7 @@ def build_world() -> World:
                 if spec.budgeted:
                     for action in ("submit", "admit"):
                         project = project_services.transition_project(actor=actor, project=project, action=action)
-                    # Interim until the goal services exist: a goal that has passed review.
-                    Goal.objects.create(project=project, status=Goal.Status.PASSED, annual_goal="年度目标")
+                    pass_goal(w, project)
                     project = project_services.transition_project(actor=actor, project=project, action="approve_budget")
                 w.projects[f"{unit_key}.{spec.suffix}"] = project
     return w

@@ -3,6 +3,8 @@ from drf_spectacular.views import SpectacularAPIView
 from rest_framework.routers import DefaultRouter
 
 from jixiao.core.api import AuditEventViewSet
+from jixiao.goals.api import GoalInboxViewSet, GoalViewSet
+from jixiao.goals.library_api import LibraryViewSet, RecommendationViewSet
 from jixiao.imports.api import ImportBatchViewSet
 from jixiao.orgs.api import RuleViewSet
 from jixiao.projects.api import ProjectViewSet
@@ -12,6 +14,10 @@ router.register("projects", ProjectViewSet, basename="project")
 router.register("audit-events", AuditEventViewSet, basename="audit-event")
 router.register("rules", RuleViewSet, basename="rule")
 router.register("imports", ImportBatchViewSet, basename="import-batch")
+router.register("goals", GoalViewSet, basename="goal")
+router.register("goal-inbox", GoalInboxViewSet, basename="goal-inbox")
+router.register("indicator-library", LibraryViewSet, basename="indicator-library")
+router.register("recommendations", RecommendationViewSet, basename="recommendation")
 
 urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),

@@ -58,12 +58,25 @@ def scope_q(user: Any, cap: str, *, owner: str | None = "owner", region: str = "
     `owner` names the objects' owning organization; None when the objects are organizations themselves."""
     q: Q | None = None
     for g in grants(user, cap):
-        if g.reach == Reach.REGION:
-            part = Q(**{f"{region}__path__startswith": g.region_path})
-        elif g.reach == Reach.TREE:
-            part = Q(**{f"{owner}__path__startswith" if owner else "path__startswith": g.org_path})
-        else:
-            part = Q(**{f"{owner}_id" if owner else "pk": g.org_id})
+        part = _grant_q(g, owner=owner, region=region)
+        q = part if q is None else q | part
+    return q
+
+
+def _grant_q(g: Grant, *, owner: str | None, region: str) -> Q:
+    if g.reach == Reach.REGION:
+        return Q(**{f"{region}__path__startswith": g.region_path})
+    if g.reach == Reach.TREE:
+        return Q(**{f"{owner}__path__startswith" if owner else "path__startswith": g.org_path})
+    return Q(**{f"{owner}_id" if owner else "pk": g.org_id})
+
+
+def role_scope_q(user: Any, cap: str, *, role_field: str, owner: str = "owner", region: str = "region") -> Q | None:
+    """`scope_q` for work routed to a role (a review step): each grant covers only the objects whose
+    `role_field` names the role it was granted with. None when nothing at all."""
+    q: Q | None = None
+    for g in grants(user, cap):
+        part = Q(**{role_field: g.role}) & _grant_q(g, owner=owner, region=region)
         q = part if q is None else q | part
     return q
 
@@ -77,19 +90,26 @@ def restrict[M: models.Model](
 
 def reaches(user: Any, cap: str, *, owner_path: str, owner_id: int, region_path: str) -> bool:
     """The same rule as `scope_q`, for one object already in memory."""
-    for g in grants(user, cap):
-        if g.reach == Reach.REGION and region_path.startswith(g.region_path):
-            return True
-        if g.reach == Reach.TREE and owner_path.startswith(g.org_path):
-            return True
-        if g.reach == Reach.OWN and owner_id == g.org_id:
-            return True
-    return False
+    return any(_covers(g, owner_path, owner_id, region_path) for g in grants(user, cap))
+
+
+def reaches_as(user: Any, cap: str, role: str, *, owner_path: str, owner_id: int, region_path: str) -> bool:
+    """`reaches` through a grant of one role only: work routed to a role (a review step) is done by
+    someone who holds that role over the object, not by the same person acting in another role."""
+    return any(_covers(g, owner_path, owner_id, region_path) for g in grants(user, cap) if g.role == role)
+
+
+def _covers(g: Grant, owner_path: str, owner_id: int, region_path: str) -> bool:
+    if g.reach == Reach.REGION:
+        return region_path.startswith(g.region_path)
+    if g.reach == Reach.TREE:
+        return owner_path.startswith(g.org_path)
+    return owner_id == g.org_id
 
 
 def require(user: Any, cap: str, *, view_cap: str, owner_path: str, owner_id: int, region_path: str) -> None:
     """Refuse an action: NotFound if the user may not even see the object, PermissionDenied otherwise."""
-    where = {"owner_path": owner_path, "owner_id": owner_id, "region_path": region_path}
+    where: dict[str, Any] = {"owner_path": owner_path, "owner_id": owner_id, "region_path": region_path}
     if reaches(user, cap, **where):
         return
     if reaches(user, view_cap, **where):

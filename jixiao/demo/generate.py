@@ -9,10 +9,13 @@ row of a split takes whatever the others leave of the reported total, so the tot
 import random
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
+from jixiao.demo import indicators as ind
 from jixiao.demo import tables as t
-from jixiao.rules.money import wan_to_yuan
+from jixiao.rules.config import DEFINITIONS
+from jixiao.rules.goal_checks import BLOCKING, CHECKS
+from jixiao.rules.money import wan_to_yuan, yuan_to_wan
 
 STEP = Decimal(100)  # generated amounts are whole 0.01万元
 FIVE_MILLION = Decimal(5_000_000)  # 500万元, the 中阳 ex-ante threshold
@@ -446,6 +449,18 @@ def _linyou(codes: Codes) -> list[ProjectPlan]:
     return [_named(p, codes.next(p.region, p.year), wan(p.demo_wan or "0"), note) for p in t.LINYOU_PROJECTS]
 
 
+def _declaring(orgs: list[OrgPlan], codes: Codes) -> list[ProjectPlan]:
+    """Projects declared with their goals and awaiting review (`tables.DECLARING`)."""
+    plans: list[ProjectPlan] = []
+    for region, year, owner_keys, total, count in t.DECLARING:
+        owners = [o for o in _owners(orgs, region) if o.key in owner_keys]
+        context = f"{REGION_NAMES[region]}{year}年预算申报中、绩效目标审核中的项目"
+        gen = Generator(region, year, owners, codes, context)
+        amounts = split_exact(wan(total), lognormal_weights(gen.rng, count, 0.6, 0.3))
+        plans += gen.rows(SPECIFIC, amounts, owners=[owners[i % len(owners)] for i in range(count)], status=SUBMITTED)
+    return plans
+
+
 def plan_projects(orgs: list[OrgPlan]) -> list[ProjectPlan]:
     codes = Codes()
     return [
@@ -455,4 +470,320 @@ def plan_projects(orgs: list[OrgPlan]) -> list[ProjectPlan]:
         *_lvliang(codes),
         *_baoji(orgs, codes),
         *_linyou(codes),
+        *_declaring(orgs, codes),
     ]
+
+
+# --- goals -------------------------------------------------------------------------------------------
+
+APPROVED, IN_REVIEW, PASSED, DRAFT = "approved", "in_review", "passed", "draft"
+EXEMPT = DEFINITIONS["goals.exempt_categories"].default  # 人员类, 公用经费
+FAULT_SHARE = 0.15
+# The faults a demo goal may carry, each named by the goal check that must find it.
+FAULTS = (
+    "vague_target",
+    "input_as_output",
+    "missing_benefit",
+    "empty_unit",
+    "duplicate_indicator",
+    "cost_above_budget",
+    "satisfaction_above_100",
+    "below_last_year",
+)
+VAGUE_TARGETS = ("效果明显", "有所提升", "进一步加强", "逐步完善")
+# Units whose outputs are counted in whole numbers.
+WHOLE_UNITS = {"个", "座", "所", "家", "户", "人", "人次", "台（套）", "处", "条", "项", "间", "盏", "套", "场", "次",
+               "卷", "册", "块", "功能点", "篇", "件", "辆", "种"}  # fmt: skip
+
+
+@dataclass(frozen=True)
+class IndicatorPlan:
+    level1: str
+    level2: str
+    name: str
+    operator: str
+    target_value: Decimal | None
+    target_text: str
+    unit: str
+    explanation: str
+    scoring_rule: str
+    basis: str
+    data_source: str
+    last_year_actual: Decimal | None = None
+    remark: str = ""
+
+
+@dataclass(frozen=True)
+class GoalPlan:
+    """The goal of one project. `status` is the one the bulk writer states (None: a draft, as a unit
+    saves it); `walk` names the review path the loader takes through the services instead ("" for
+    none): "step2" … "step4" (pending at that step), "passed", "returned". `fault` is the check id the
+    goal's deliberate fault must trigger ("" for a clean goal)."""
+
+    region: str
+    project_code: str
+    fiscal_year: int
+    status: str | None
+    annual_goal: str
+    mid_term_goal: str
+    has_beneficiaries: bool
+    indicators: tuple[IndicatorPlan, ...]
+    fault: str = ""
+    walk: str = ""
+
+
+def _draw(rng: random.Random, tpl: ind.Template, amount: Decimal) -> Decimal | None:
+    if tpl.low is None or tpl.high is None:
+        return None
+    low, high = tpl.low, tpl.high
+    places = max(-int(low.as_tuple().exponent), -int(high.as_tuple().exponent))
+    value = Decimal(str(rng.uniform(float(low), float(high))))
+    if tpl.scale == ind.BUDGET:
+        return yuan_to_wan(amount * value.quantize(Decimal("0.01")), 2)
+    if tpl.scale == ind.PER_AMOUNT:
+        count = amount / value.quantize(Decimal(1))
+        if tpl.unit in WHOLE_UNITS or count >= 100:
+            return max(Decimal(1), count.quantize(Decimal(1), rounding=ROUND_HALF_UP))
+        return max(Decimal("0.01"), count.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP))
+    return value.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP) if low != high else low
+
+
+def _indicator(rng: random.Random, tpl: ind.Template, p: ProjectPlan) -> IndicatorPlan:
+    value = _draw(rng, tpl, p.amount)
+    last = None
+    # Continuing projects report last year's actual for their upward targets, at or below this year's.
+    if not p.is_new and value is not None and tpl.operator in ("≥", "=") and tpl.scale == ind.FIXED:
+        last = value if tpl.operator == "=" else (value * Decimal(str(rng.uniform(0.85, 1.0)))).quantize(value)
+    return IndicatorPlan(
+        tpl.level1,
+        tpl.level2,
+        tpl.name,
+        tpl.operator,
+        value,
+        tpl.text if value is None else str(value),
+        tpl.unit,
+        tpl.explanation,
+        tpl.scoring_rule,
+        tpl.basis,
+        tpl.data_source,
+        last,
+    )
+
+
+def _pick(rng: random.Random, pool: list[ind.Template], has_beneficiaries: bool) -> list[ind.Template]:
+    """A subset as a form fills it: 1–2 数量, 1–2 质量, a 时效, often a 成本, 1–2 效益 and, where the
+    project serves people directly, 满意度; at most one 定性 indicator (the rest must be measurable)."""
+
+    def of(*level2s: str) -> list[ind.Template]:
+        return [tpl for tpl in pool if tpl.level2 in level2s]
+
+    benefits = [tpl for tpl in pool if tpl.level1 == "效益指标"]
+    chosen = rng.sample(of("数量指标"), min(len(of("数量指标")), rng.choice([1, 1, 2])))
+    chosen += rng.sample(of("质量指标"), min(len(of("质量指标")), rng.choice([1, 2])))
+    chosen += rng.sample(of("时效指标"), min(len(of("时效指标")), 1))
+    costs = [tpl for tpl in pool if "成本" in tpl.level2]
+    if costs and rng.random() < 0.6:
+        chosen.append(rng.choice(costs))
+    chosen += rng.sample(benefits, min(len(benefits), rng.choice([1, 2, 2])))
+    if has_beneficiaries:
+        chosen += of("服务对象满意度指标")[:1]
+    qualitative = [tpl for tpl in chosen if tpl.operator == "定性"]
+    measured_benefit = any(tpl.level1 == "效益指标" and tpl.operator != "定性" for tpl in chosen)
+    # The one 定性 kept is the benefit when it is the only benefit, so that the goal keeps its 效益.
+    benefit = next((q for q in qualitative if q.level1 == "效益指标"), None)
+    kept = qualitative[0] if qualitative and measured_benefit else benefit
+    return [tpl for tpl in chosen if tpl.operator != "定性" or tpl is kept]
+
+
+def _target(i: IndicatorPlan) -> str:
+    return i.target_text if i.operator == "定性" else f"{i.operator}{i.target_text}{i.unit}"
+
+
+def _goal_texts(p: ProjectPlan, indicators: list[IndicatorPlan]) -> tuple[str, str]:
+    """年度目标 and 中期目标 in the forms' words: what is done, how much, to what effect."""
+    outputs = [i for i in indicators if i.level2 == "数量指标"][:2]
+    effects = [i for i in indicators if i.level1 != "产出指标"][:2]
+    said = "，".join(f"{i.name}{_target(i)}" for i in [*outputs, *effects])
+    annual = f"{p.fiscal_year}年完成{said}，确保资金使用规范、项目按期实施。"
+    mid = ""
+    start, end = p.start_year or p.fiscal_year, p.end_year or p.fiscal_year
+    if end > start:
+        what = p.name.removeprefix(f"{p.fiscal_year}年")
+        mid = f"{start}—{end}年分年度实施{what}，按期全面完成项目任务并持续发挥效益。"
+    return annual, mid
+
+
+def _with_fault(rng: random.Random, fault: str, p: ProjectPlan, indicators: list[IndicatorPlan]) -> list[IndicatorPlan]:
+    """The goal with `fault` worked in, as units get it wrong."""
+    out = list(indicators)
+    if fault == "vague_target":
+        at = next(n for n, i in enumerate(out) if i.level1 == "效益指标")
+        out[at] = replace(out[at], operator="定性", target_value=None, target_text=rng.choice(VAGUE_TARGETS), unit="")
+    elif fault == "input_as_output":
+        tpl = ind.rate("数量", "资金到位率")
+        out.insert(1, _indicator(rng, tpl, p))
+    elif fault == "missing_benefit":
+        out = [i for i in out if i.level1 != "效益指标"]
+    elif fault == "empty_unit":
+        at = next(n for n, i in enumerate(out) if i.target_value is not None)
+        out[at] = replace(out[at], unit="")
+    elif fault == "duplicate_indicator":
+        out.append(rng.choice(out))
+    elif fault == "cost_above_budget":
+        # 万元 typed as 元's figure, or the whole multi-year investment against this year's budget.
+        over = yuan_to_wan(p.amount * Decimal(str(round(rng.uniform(1.1, 1.6), 2))), 2)
+        cost = replace(_indicator(rng, ind.ceiling("项目总成本"), p), target_value=over, target_text=str(over))
+        out.insert(len([i for i in out if i.level1 == "产出指标"]), cost)
+    elif fault == "satisfaction_above_100":
+        at = next(n for n, i in enumerate(out) if i.level1 == "满意度指标")
+        out[at] = replace(out[at], target_value=Decimal(110), target_text="110")
+    elif fault == "below_last_year":
+        upward = [n for n, i in enumerate(out) if i.operator == "≥" and i.target_value is not None]
+        at = next((n for n in upward if out[n].level2 == "数量指标"), upward[0])  # the output, as usual
+        target = out[at].target_value
+        assert target is not None
+        unit_step = Decimal(1).scaleb(int(target.as_tuple().exponent))  # at least one step above, however small
+        last = max((target * Decimal("1.2")).quantize(target), target + unit_step)
+        out[at] = replace(out[at], last_year_actual=last, remark="")
+    return out
+
+
+def _fault_for(rng: random.Random, p: ProjectPlan, indicators: list[IndicatorPlan], beneficiaries: bool) -> str:
+    choices = [f for f in FAULTS if f != "satisfaction_above_100" or beneficiaries]
+    if p.is_new or not any(i.operator == "≥" and i.target_value is not None for i in indicators):
+        choices.remove("below_last_year")
+    if not any(i.level1 == "效益指标" and i.operator != "定性" for i in indicators):
+        choices.remove("vague_target")
+    return rng.choice(choices)
+
+
+def plan_goal(p: ProjectPlan, status: str | None, *, faulty: bool | None = None, walk: str = "") -> GoalPlan:
+    """The goal of one project, drawn from its pool; `faulty` None lets the draw decide (FAULT_SHARE)."""
+    rng = rng_for("goal", p.region, p.fiscal_year, p.code)
+    domain = p.domain_tags[0] if p.domain_tags else t.GENERAL
+    pool = ind.pool_for(p.name, domain=domain, kind=p.kind, category=p.category)
+    if p.category == OPERATING:
+        beneficiaries = rng.random() < 0.3
+    else:
+        beneficiaries = p.kind == "department_overall" or domain != t.GENERAL or rng.random() < 0.6
+    indicators = [_indicator(rng, tpl, p) for tpl in _pick(rng, pool, beneficiaries)]
+    fault = ""
+    if faulty if faulty is not None else rng.random() < FAULT_SHARE:
+        fault = _fault_for(rng, p, indicators, beneficiaries)
+        indicators = _with_fault(rng, fault, p, indicators)
+    annual, mid = _goal_texts(p, indicators)
+    return GoalPlan(p.region, p.code, p.fiscal_year, status, annual, mid, beneficiaries, tuple(indicators), fault, walk)
+
+
+# Goals walked through the review chain by the services, one per step, by region and year (the loader
+# acts as the users of `tables.GOAL_REVIEWERS`); they are clean, since faults would stop the submission.
+WALKS = {
+    (t.TAIBAI, 2024): ["step1", "step2", "step3", "step4", "passed"],
+    (t.ZHONGYANG, 2025): ["returned", "returned", "step1", "step2", "draft", "passed"],
+}
+
+
+def plan_goals(projects: list[ProjectPlan]) -> list[GoalPlan]:
+    """A goal for every project whose category needs one (all demo projects: none is 人员类 or 公用经费).
+    A budgeted project's goal was approved with its budget; 宝鸡's projects under appraisal have theirs
+    in review (a few already passed, a few still drafts)."""
+    plans: list[GoalPlan] = []
+    walked: dict[tuple[str, int], int] = {}
+    for p in projects:
+        if p.category in EXEMPT:
+            continue
+        walk = WALKS.get((p.region, p.fiscal_year))
+        if walk:
+            n = walked.get((p.region, p.fiscal_year), 0)
+            walked[(p.region, p.fiscal_year)] = n + 1
+            plans.append(plan_goal(p, None, faulty=False, walk=walk[n % len(walk)]))
+        elif p.status == BUDGETED:
+            plans.append(plan_goal(p, APPROVED))
+        else:
+            draw = rng_for("goal-status", p.region, p.code).random()
+            goal = plan_goal(p, PASSED if draw < 0.15 else DRAFT if draw < 0.3 else IN_REVIEW)
+            if goal.status != DRAFT and goal.fault and CHECKS[goal.fault].default_severity == BLOCKING:
+                goal = replace(goal, status=DRAFT)  # the checks stop a blocking fault at submission
+            plans.append(goal)
+    return plans
+
+
+# --- the indicator library ---------------------------------------------------------------------------
+
+COMMON_MIN_PHRASES = 3  # a template in this many phrases' pools is common (共性)
+# Finance bureaus that keep 共性 entries: those of the regions with budget units. 宝鸡's other counties
+# and districts see 宝鸡市's entries (a 共性 entry reaches the regions below its own).
+LIBRARY_REGIONS = [r for r in t.BUREAU_REGIONS if r in t.DEPARTMENT_COUNTS]
+# Departments that keep 个性 indicators: (region, department key, domain whose phrases they come from).
+SPECIFIC_KEEPERS = [
+    (t.ZHONGYANG, "jiaotong", t.TRANSPORT),
+    (t.ZHONGYANG, "nongye", t.RURAL),
+    (t.YUECHI, "zhujian", t.URBAN),
+    (t.TAIBAI, "nongye", t.RURAL),
+]
+
+
+@dataclass(frozen=True)
+class LibraryPlan:
+    """One entry of the 指标库: 共性 of the region's finance bureau (`department` empty) or 个性 of a
+    department (its key in the region)."""
+
+    region: str
+    department: str
+    template: ind.Template
+    domain: str
+    typical_target: str
+
+
+def _phrase_pools() -> list[tuple[str, list[ind.Template]]]:
+    pools = [
+        (d, ind.pool_for(phrase, domain=d, kind="project", category=SPECIFIC))
+        for d, phrases in t.SPECIFIC_PHRASES.items()
+        for phrase in phrases
+    ]
+    pools += [
+        (t.GENERAL, ind.pool_for(p, domain=t.GENERAL, kind="project", category=SPECIFIC)) for p in t.SOFTWARE_PHRASES
+    ]
+    pools += [
+        (t.GENERAL, ind.pool_for(p, domain=t.GENERAL, kind="project", category=OPERATING)) for p in t.OPERATING_PHRASES
+    ]
+    return pools
+
+
+def typical_target(tpl: ind.Template) -> str:
+    """参考指标值 as a library shows it: the usual value or range; outputs sized by the budget have none."""
+    if tpl.operator == "定性":
+        return tpl.text
+    if tpl.scale != ind.FIXED or tpl.low is None:
+        return "按预算规模测算"
+    span = f"{tpl.low}" if tpl.low == tpl.high else f"{tpl.low}～{tpl.high}"
+    return f"{tpl.operator}{span}{tpl.unit}"
+
+
+def plan_library() -> list[LibraryPlan]:
+    pools = _phrase_pools()
+    phrases: dict[tuple[str, str, str], int] = {}
+    domains: dict[tuple[str, str, str], set[str]] = {}
+    first: dict[tuple[str, str, str], ind.Template] = {}
+    for domain, pool in pools:
+        for tpl in pool:
+            phrases[tpl.key] = phrases.get(tpl.key, 0) + 1
+            domains.setdefault(tpl.key, set()).add(domain)
+            first.setdefault(tpl.key, tpl)
+    common = [first[k] for k, n in phrases.items() if n >= COMMON_MIN_PHRASES]
+    plans = [
+        LibraryPlan(
+            region, "", tpl, next(iter(domains[tpl.key])) if len(domains[tpl.key]) == 1 else "", typical_target(tpl)
+        )
+        for region in LIBRARY_REGIONS
+        for tpl in common
+    ]
+    common_keys = {tpl.key for tpl in common}
+    for region, department, domain in SPECIFIC_KEEPERS:
+        own = [tpl for phrase in t.SPECIFIC_PHRASES[domain] for tpl in ind.PHRASE_OWN[phrase]]
+        seen: set[tuple[str, str, str]] = set()
+        for tpl in own:
+            if tpl.key not in common_keys and tpl.key not in seen:
+                seen.add(tpl.key)
+                plans.append(LibraryPlan(region, department, tpl, domain, typical_target(tpl)))
+    return plans

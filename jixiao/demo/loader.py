@@ -22,16 +22,33 @@ from django.db import transaction
 
 from jixiao.core import context
 from jixiao.demo import tables as t
-from jixiao.demo.generate import OrgPlan, ProjectPlan, plan_organizations, plan_projects
+from jixiao.demo.generate import (
+    APPROVED,
+    PASSED,
+    GoalPlan,
+    LibraryPlan,
+    OrgPlan,
+    ProjectPlan,
+    plan_goals,
+    plan_library,
+    plan_organizations,
+    plan_projects,
+)
+from jixiao.goals import library as library_services
+from jixiao.goals import services as goal_services
+from jixiao.goals.bulk import GoalRow, upsert_goals
+from jixiao.goals.models import Goal, LibraryIndicator
+from jixiao.goals.services import GoalInput, IndicatorInput
 from jixiao.orgs import services as org_services
 from jixiao.orgs.models import Membership, Organization, Region, RuleSetting, User
 from jixiao.orgs.roles import Role
 from jixiao.projects import services as project_services
-from jixiao.projects.models import Project
+from jixiao.projects.models import DomainTag, Project
 from jixiao.projects.services import ProjectInput
 from jixiao.rules.config import definition
 
 DEMO_ACTION = "project.demo"
+GOAL_DEMO_ACTION = "goal.demo"
 
 
 @dataclass(frozen=True)
@@ -52,6 +69,12 @@ class LoadReport:
     projects_created: int = 0
     projects_updated: int = 0
     projects_unchanged: int = 0
+    goals_created: int = 0
+    goals_updated: int = 0
+    goals_unchanged: int = 0
+    goals_walked: int = 0
+    library_entries: int = 0
+    library_counts: int = 0
     seconds: float = 0.0
     accounts: list[Account] = field(default_factory=list)
 
@@ -66,6 +89,11 @@ class LoadReport:
                 self.rules,
                 self.projects_created,
                 self.projects_updated,
+                self.goals_created,
+                self.goals_updated,
+                self.goals_walked,
+                self.library_entries,
+                self.library_counts,
             )
         )
 
@@ -87,10 +115,19 @@ def load(*, progress: Callable[[str], None] | None = None) -> LoadReport:
             say(f"演示账号 {len(users)} 个（新建 {report.users}，新授角色 {report.memberships}）")
             _rules(users, regions, report)
             say(f"规则设置新增 {report.rules} 条")
-            _projects(plan_projects(org_plans), orgs, users, report)
+            project_plans = plan_projects(org_plans)
+            _projects(project_plans, orgs, users, report)
             say(
                 f"项目 新建 {report.projects_created}，更新 {report.projects_updated}，未变 {report.projects_unchanged}"
             )
+            goal_plans = plan_goals(project_plans)
+            _goals(goal_plans, regions, users, report)
+            say(
+                f"绩效目标 新建 {report.goals_created}，更新 {report.goals_updated}，未变 {report.goals_unchanged}，"
+                f"送审 {report.goals_walked}"
+            )
+            _library(plan_library(), regions, orgs, users, report)
+            say(f"指标库 新增 {report.library_entries} 条，使用次数更新 {report.library_counts} 条")
     finally:
         context.deactivate(token)
     report.seconds = time.perf_counter() - started
@@ -273,3 +310,150 @@ def _changed(rows: list[ProjectInput]) -> tuple[list[ProjectInput], int]:
         )
     changed = [r for r in rows if stored.get((r.owner.region_id, r.fiscal_year, r.code)) != _state(r)]
     return changed, len(rows) - len(changed)
+
+
+# --- goals -------------------------------------------------------------------------------------------
+
+
+def _goal_input(g: GoalPlan) -> GoalInput:
+    return GoalInput(
+        annual_goal=g.annual_goal,
+        mid_term_goal=g.mid_term_goal,
+        has_beneficiaries=g.has_beneficiaries,
+        indicators=[
+            IndicatorInput(
+                level1=i.level1,
+                level2=i.level2,
+                name=i.name,
+                operator=i.operator,
+                target_value=i.target_value,
+                target_text=i.target_text,
+                unit=i.unit,
+                explanation=i.explanation,
+                scoring_rule=i.scoring_rule,
+                basis=i.basis,
+                data_source=i.data_source,
+                last_year_actual=i.last_year_actual,
+                remark=i.remark,
+            )
+            for i in g.indicators
+        ],
+    )
+
+
+def _goals(plans: list[GoalPlan], regions: dict[str, Region], users: dict[str, User], report: LoadReport) -> None:
+    """Goals through the bulk writer, as the region's performance user (who approved the budgets): an
+    approved or passed goal with its status, the others as the unit saved them (drafts). Then the goals
+    in review go through the services: submitted, and walked along their chain by its reviewers."""
+    projects = {
+        (p.region.code, p.fiscal_year, p.code): p
+        for p in Project.objects.filter(
+            region__code__in={g.region for g in plans}, code__in={g.project_code for g in plans}
+        ).select_related("region")
+    }
+    by_actor: dict[str, list[GoalRow]] = {}
+    for g in plans:
+        project = projects[(g.region, g.fiscal_year, g.project_code)]
+        # Only a stated status is written: a goal already submitted stays as the services left it.
+        status = g.status if g.status in (APPROVED, PASSED) else None
+        by_actor.setdefault(_actor_for(g.region, users).username, []).append(GoalRow(project, _goal_input(g), status))
+    for username, rows in by_actor.items():
+        result = upsert_goals(actor=users[username], rows=rows, dry_run=False, action=GOAL_DEMO_ACTION, generated=True)
+        report.goals_created += result.created
+        report.goals_updated += result.updated
+        report.goals_unchanged += result.unchanged
+    fresh = {
+        goal.project_id: goal
+        for goal in Goal.objects.filter(
+            project_id__in=[projects[(g.region, g.fiscal_year, g.project_code)].pk for g in plans if _submits(g)],
+            status=Goal.Status.DRAFT,
+            submissions=0,
+        ).select_related("project__region", "project__owner")
+    }
+    for g in plans:
+        goal = fresh.get(projects[(g.region, g.fiscal_year, g.project_code)].pk)
+        if goal is not None and _submits(g):
+            _walk(goal, g, users)
+            report.goals_walked += 1
+
+
+def _submits(g: GoalPlan) -> bool:
+    return g.status == "in_review" or (g.walk not in ("", "draft"))
+
+
+# The opinions of a reviewer who returns a goal with 中 (财预〔2015〕88号: 修改完善后重新报送).
+RETURN_OPINIONS = {
+    "completeness": "总体目标与产出、效益、满意度指标基本齐全。",
+    "relevance": "指标与项目内容相关，但效益指标未体现农村公路建成后的通行效果。",
+    "appropriateness": "每公里建设成本未附测算依据，与资金规模是否匹配无法判断。",
+    "feasibility": "实施计划可行，时效指标未明确完工时限。",
+    "comment": "请补充每公里建设成本的测算依据，将效益指标细化为可衡量的通行效果（如群众出行时间缩短分钟数），"
+    "明确完工时限后重新报送。",
+}
+
+
+def _walk(goal: Goal, g: GoalPlan, users: dict[str, User]) -> None:
+    """Submit the goal and take it along its chain: up to the step its plan names (pending there), to
+    the end (passed), or to the last step, which returns it with 中."""
+    reviewers = t.GOAL_REVIEWERS.get(g.region, {})
+    submitter = users[reviewers["department"]] if "department" in reviewers else _actor_for(g.region, users)
+    goal = goal_services.submit_goal(actor=submitter, goal=goal)
+    chain = goal.chain
+    if g.walk.startswith("step"):
+        decided = int(g.walk.removeprefix("step")) - 1
+    else:
+        decided = len(chain) if g.walk in ("passed", "returned") else 0
+    for n, step in enumerate(chain[:decided], start=1):
+        reviewer = users[reviewers[step["role"]]]
+        if g.walk == "returned" and n == len(chain):
+            goal = goal_services.review_goal(actor=reviewer, goal=goal, result="中", **RETURN_OPINIONS)
+        else:
+            result = "优" if n % 2 else "良"
+            goal = goal_services.review_goal(actor=reviewer, goal=goal, result=result, comment=f"{step['step']}通过。")
+
+
+# --- the indicator library ---------------------------------------------------------------------------
+
+
+def _library(
+    plans: list[LibraryPlan],
+    regions: dict[str, Region],
+    orgs: dict[OrgKey, Organization],
+    users: dict[str, User],
+    report: LoadReport,
+) -> None:
+    """共性 entries of every finance bureau and 个性 ones of a few departments, through the library
+    service, as the region's performance user; then the usage counts, from the goals just loaded."""
+    stored = set(
+        LibraryIndicator.objects.filter(owner__in=[o.pk for o in orgs.values()]).values_list(
+            "owner_id", "level1", "level2", "name", "unit"
+        )
+    )
+    tags = {tag.name: tag for tag in DomainTag.objects.all()}
+    for p in plans:
+        owner = orgs[(p.region, p.department or "czj")]
+        tpl = p.template
+        if (owner.pk, tpl.level1, tpl.level2, tpl.name, tpl.unit) in stored:
+            continue
+        library_services.save_entry(
+            actor=_actor_for(p.region, users),
+            data=library_services.LibraryInput(
+                scope=LibraryIndicator.Scope.SPECIFIC if p.department else LibraryIndicator.Scope.COMMON,
+                level1=tpl.level1,
+                level2=tpl.level2,
+                name=tpl.name,
+                operator=tpl.operator,
+                unit=tpl.unit,
+                typical_target=p.typical_target,
+                explanation=tpl.explanation,
+                scoring_rule=tpl.scoring_rule,
+                basis=tpl.basis,
+                domain=tags.get(p.domain),
+                region=regions[p.region],
+                department=owner if p.department else None,
+            ),
+        )
+        report.library_entries += 1
+    for code, _, parent in t.REGIONS:
+        if parent is None:
+            report.library_counts += library_services.refresh_usage_counts(regions[code])

@@ -75,6 +75,7 @@ REGIONS: list[tuple[str, str, str | None]] = [
 ]
 
 ZHONGYANG, LVLIANG, YUECHI, CAIDIAN, BAOJI, LINYOU = "141129", "141100", "511621", "420114", "610300", "610329"
+TAIBAI = "610331"
 
 # Every city, county and district a report speaks of gets a finance bureau with its divisions.
 BUREAU_REGIONS = [
@@ -111,7 +112,7 @@ DIVISION_NAMES = {(LINYOU, "jx"): "麟游县财政局绩效评价股", ("610330"
 
 # How many 一级预算单位 (departments) each region has. 岳池 and 蔡甸 are the reports' figures; the
 # others are the demo's choice. Regions not listed have a finance bureau only.
-DEPARTMENT_COUNTS = {ZHONGYANG: 60, LVLIANG: 48, YUECHI: 85, CAIDIAN: 70, BAOJI: 50, LINYOU: 24}
+DEPARTMENT_COUNTS = {ZHONGYANG: 60, LVLIANG: 48, YUECHI: 85, CAIDIAN: 70, BAOJI: 50, LINYOU: 24, TAIBAI: 30}
 
 
 @dataclass(frozen=True)
@@ -371,11 +372,32 @@ USERS = [
     ("yuechi_jx", "岳池县财政局绩效股（演示）", YUECHI, "czj.jx", "performance"),
     ("caidian_jx", "蔡甸区财政局绩效科（演示）", CAIDIAN, "czj.jx", "performance"),
     ("baoji_jx", "宝鸡市财政局绩效科（演示）", BAOJI, "czj.jx", "performance"),
+    # The four steps of 太白's goal review chain (四级审核制), one account each.
+    ("taibai_nyj", "太白县农业农村局（演示）", TAIBAI, "nongye", "department"),
+    ("taibai_jj", "太白县财政局经济建设股（演示）", TAIBAI, "czj.jj", "sector"),
+    ("taibai_ps", "太白县财政预算评审中心（演示）", TAIBAI, "czj.ps", "review_center"),
+    ("taibai_ys", "太白县财政局预算股（演示）", TAIBAI, "czj.ys", "budget"),
 ]
 
 # Who writes each region's projects and rules: the performance user of the region or of a region above.
 REGION_ACTORS = {ZHONGYANG: "zhongyang_jx", LVLIANG: "lvliang_jx", YUECHI: "yuechi_jx", CAIDIAN: "caidian_jx"}
 BAOJI_ACTOR = "baoji_jx"  # 宝鸡市 and every county and district under it
+
+# --- goals under review ------------------------------------------------------------------------------
+
+# Projects being declared when the demo was taken, whose goals the loader walks through the review
+# chain with the services (docs/demo.md): (region, year, owner keys, 万元 total, how many).
+# 太白: four 2024 projects of the 农业农村局, one pending at each step of the 四级审核制, and one passed.
+# 中阳: the 2025 projects of the 交通运输局 and its 农村公路管理站, two of them returned with 中.
+DECLARING = [
+    (TAIBAI, 2024, ("nongye", "nongye.nongji", "nongye.xumu"), "1286.40", 5),
+    (ZHONGYANG, 2025, ("jiaotong", "jiaotong.nongcungonglu"), "3862.50", 6),
+]
+# Who acts at each role of a walked goal's chain, by region; the owner's department user submits.
+GOAL_REVIEWERS = {
+    TAIBAI: {"department": "taibai_nyj", "sector": "taibai_jj", "review_center": "taibai_ps", "budget": "taibai_ys"},
+    ZHONGYANG: {"department": "zhongyang_jt", "performance": "zhongyang_jx", "budget": "zhongyang_ys"},
+}
 
 # --- rules the reports state -------------------------------------------------------------------------
 

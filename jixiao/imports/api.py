@@ -30,7 +30,7 @@ class ImportBatchOutput(serializers.ModelSerializer):  # type: ignore[type-arg]
         model = ImportBatch
         fields = [
             "id", "kind", "filename", "sha256", "size", "status", "status_display", "created_at", "finished_at",
-            "total_rows", "processed_rows", "error_count", "errors", "summary", "result", "message",
+            "total_rows", "processed_rows", "error_count", "errors", "summary", "result", "message", "options",
             "previously_committed",
         ]  # fmt: skip
         read_only_fields = fields
@@ -46,6 +46,12 @@ class ImportBatchOutput(serializers.ModelSerializer):  # type: ignore[type-arg]
 class UploadInput(serializers.Serializer):  # type: ignore[type-arg]
     kind = serializers.ChoiceField(choices=list(IMPORTERS), default="projects")
     file = serializers.FileField()
+    year = serializers.IntegerField(
+        required=False,
+        min_value=2000,
+        max_value=2100,
+        help_text="绩效目标申报表（kind=goals）须填：项目编码所属的预算年度",
+    )
 
 
 class ImportBatchViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedViewSet):
@@ -63,7 +69,12 @@ class ImportBatchViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Scope
         payload.is_valid(raise_exception=True)
         file = payload.validated_data["file"]
         batch = services.upload(
-            actor=request.user, kind=payload.validated_data["kind"], filename=file.name, file=file, size=file.size
+            actor=request.user,
+            kind=payload.validated_data["kind"],
+            filename=file.name,
+            file=file,
+            size=file.size,
+            options={"year": payload.validated_data.get("year")},
         )
         return Response(self.get_serializer(batch).data, status=status.HTTP_201_CREATED)
 

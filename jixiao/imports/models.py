@@ -35,6 +35,8 @@ class ImportBatch(models.Model):
     # What the preview shows: sheet and header row found, ignored columns, the first rows, and the plan
     # (how many records would be created, updated or left unchanged).
     summary = models.JSONField("预览", default=dict, blank=True)
+    # What the uploader stated with the file besides its kind (the fiscal year of a goal form's codes).
+    options = models.JSONField("导入选项", default=dict, blank=True)
     message = models.CharField("说明", max_length=500, blank=True)
     task_id = models.CharField("后台任务", max_length=64, blank=True)
 

@@ -21,7 +21,7 @@ from jixiao.core import audit, scoping
 from jixiao.core.errors import DomainError, PermissionDenied
 from jixiao.imports import files
 from jixiao.imports.models import ImportBatch
-from jixiao.imports.registry import Checked, Importer, get_importer
+from jixiao.imports.registry import Checked, Importer, Source, get_importer
 from jixiao.imports.tables import Problems, Table, TableError, cell_text, read_table
 
 log = logging.getLogger(__name__)
@@ -46,15 +46,40 @@ def _check_cap(actor: Any, importer: Importer) -> None:
         raise PermissionDenied(f"您没有导入{importer.label}的权限。")
 
 
+def _check_options(importer: Importer, options: dict[str, Any]) -> dict[str, Any]:
+    """The options the importer asks for, checked; the others are dropped."""
+    found: dict[str, Any] = {}
+    if "year" in importer.options:
+        year = options.get("year")
+        if year in (None, ""):
+            raise DomainError(f"导入{importer.label}须填写年度（文件中项目编码所属的预算年度）", field="year")
+        try:
+            found["year"] = int(year)
+        except (TypeError, ValueError) as exc:
+            raise DomainError(f"年度“{year}”应为四位数字，如 2026", field="year") from exc
+        if not 2000 <= found["year"] <= 2100:
+            raise DomainError(f"年度 {found['year']} 超出范围（2000—2100）", field="year")
+    return found
+
+
 def upload(
-    *, actor: Any, kind: str, filename: str, file: IO[bytes], size: int | None = None, inline: bool | None = None
+    *,
+    actor: Any,
+    kind: str,
+    filename: str,
+    file: IO[bytes],
+    size: int | None = None,
+    inline: bool | None = None,
+    options: dict[str, Any] | None = None,
 ) -> ImportBatch:
     """Accept a file: refuse it before any parsing if it is too big or not what it claims, store it,
     create the batch and validate it (now, or in the background when it has many rows).
 
-    `inline=None` decides by the number of rows (settings.JIXIAO_IMPORT_INLINE_ROWS)."""
+    `inline=None` decides by the number of rows (settings.JIXIAO_IMPORT_INLINE_ROWS); `options` are
+    what the importer asks for besides the file (`Importer.options`, such as the year)."""
     importer = get_importer(kind)
     _check_cap(actor, importer)
+    stated = _check_options(importer, options or {})
     filename = clean_filename(filename)
     if size is None:
         file.seek(0, 2)
@@ -82,12 +107,13 @@ def upload(
             uploaded_by=actor,
             total_rows=max(checked.rows - 1, 0),
             message="已上传，等待校验",
+            options=stated,
         )
         audit.record(
             actor=actor,
             action="import.upload",
             obj=batch,
-            after={"kind": kind, "filename": filename, "sha256": sha256, "size": size},
+            after={"kind": kind, "filename": filename, "sha256": sha256, "size": size, **stated},
             region_path=_region_path(actor, importer.cap),
         )
     _start(batch, "validate_import", inline)
@@ -162,6 +188,8 @@ def _check(batch: ImportBatch, *, plan: bool = True) -> Outcome:
     data as it is inside the writing transaction."""
     importer = get_importer(batch.kind)
     path = files.stored_path(batch.sha256)
+    if importer.reads_file:
+        return _check_file(importer, batch, path, plan=plan)
     try:
         table = read_table(
             path,
@@ -181,6 +209,29 @@ def _check(batch: ImportBatch, *, plan: bool = True) -> Outcome:
     checked = importer.validate(table, actor=batch.uploaded_by, problems=problems, progress=_progress(batch.pk))
     counts = importer.plan(checked, actor=batch.uploaded_by, problems=problems) if plan else {}
     return Outcome(checked, problems, _summary(importer, table, problems, counts, len(checked.rows)), total, table)
+
+
+def _check_file(importer: Importer, batch: ImportBatch, path: Any, *, plan: bool) -> Outcome:
+    """`_check` for an importer that reads the stored file itself."""
+    source = Source(path, files.file_format(batch.filename), batch.filename, dict(batch.options))
+    problems = Problems()
+    try:
+        checked = importer.validate(source, actor=batch.uploaded_by, problems=problems, progress=_progress(batch.pk))
+    except TableError as exc:
+        for p in exc.problems:
+            problems.add_problem(p)
+        return Outcome(None, problems)
+    ImportBatch.objects.filter(pk=batch.pk).update(total_rows=checked.total)
+    counts = importer.plan(checked, actor=batch.uploaded_by, problems=problems) if plan else {}
+    return Outcome(checked, problems, _preview(importer, None, checked, problems, counts), checked.total)
+
+
+def _preview(
+    importer: Importer, table: Table | None, checked: Checked, problems: Problems, plan: dict[str, int]
+) -> dict[str, Any]:
+    if table is not None:
+        return _summary(importer, table, problems, plan, len(checked.rows))
+    return {**checked.summary, "plan": plan, "valid_rows": len(checked.rows), "error_rows": len(problems.rows)}
 
 
 def _summary(importer: Importer, table: Table, problems: Problems, plan: dict[str, int], valid: int) -> dict[str, Any]:
@@ -263,8 +314,7 @@ def run_commit(batch_id: int) -> None:
         ImportBatch.objects.filter(pk=batch_id).update(message="正在写入数据")
         with transaction.atomic():
             result = importer.commit(outcome.checked, actor=actor, problems=outcome.problems)
-            assert outcome.table is not None
-            outcome.summary = _summary(importer, outcome.table, outcome.problems, result, len(outcome.checked.rows))
+            outcome.summary = _preview(importer, outcome.table, outcome.checked, outcome.problems, result)
             if outcome.problems:
                 transaction.set_rollback(True)
             else:
@@ -295,10 +345,17 @@ def run_commit(batch_id: int) -> None:
 
 
 def run_import(
-    *, actor: Any, kind: str, filename: str, file: IO[bytes], commit_rows: bool, inline: bool = True
+    *,
+    actor: Any,
+    kind: str,
+    filename: str,
+    file: IO[bytes],
+    commit_rows: bool,
+    inline: bool = True,
+    options: dict[str, Any] | None = None,
 ) -> ImportBatch:
     """Upload and, if asked and valid, commit: what the CLI does in one go."""
-    batch = upload(actor=actor, kind=kind, filename=filename, file=file, inline=inline)
+    batch = upload(actor=actor, kind=kind, filename=filename, file=file, inline=inline, options=options)
     if commit_rows and batch.status == Status.VALID:
         batch = commit(actor=actor, batch=batch, inline=inline)
     return batch

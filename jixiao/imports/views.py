@@ -44,10 +44,15 @@ def upload(request: HttpRequest) -> HttpResponse:
         file = form.cleaned_data["file"]
         try:
             batch = services.upload(
-                actor=request.user, kind=form.cleaned_data["kind"], filename=file.name, file=file, size=file.size
+                actor=request.user,
+                kind=form.cleaned_data["kind"],
+                filename=file.name,
+                file=file,
+                size=file.size,
+                options={"year": form.cleaned_data["year"]},
             )
         except DomainError as exc:
-            form.add_error("file" if exc.field == "file" else None, exc.message)
+            form.add_error(exc.field if exc.field in ("file", "year") else None, exc.message)
         else:
             return redirect("imports:detail", pk=batch.pk)
     context = {

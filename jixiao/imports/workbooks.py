@@ -16,6 +16,9 @@ NOTES_SHEET = "填写说明"
 
 
 def write_template(path: str, importer: Importer) -> None:
+    if importer.reads_file:  # a layout of its own (the goal forms): the importer writes its blank form
+        importer.write_template(path)
+        return
     wb = xlsxwriter.Workbook(path, {"strings_to_formulas": False, "strings_to_urls": False})
     ws = wb.add_worksheet(importer.sheet)
     notes = wb.add_worksheet(NOTES_SHEET)

@@ -16,8 +16,12 @@ from django.utils import timezone
 from django_fsm import can_proceed
 
 from jixiao.core import audit, scoping
+from jixiao.core.bulk import CHUNK, audit_rows, insert_audit
+from jixiao.core.bulk import db_column as _column
+from jixiao.core.bulk import insert as _insert
+from jixiao.core.bulk import model_field as _field
+from jixiao.core.bulk import update as _update_rows
 from jixiao.core.errors import DomainError, PermissionDenied
-from jixiao.core.models import AuditEvent
 from jixiao.orgs.models import Organization, Region
 from jixiao.orgs.roles import Cap
 from jixiao.projects.models import YEAR, DomainTag, FundSource, Project
@@ -300,6 +304,30 @@ def transition_project(*, actor: Any, project: Project, action: str, amount_appr
     return project
 
 
+@transaction.atomic
+def approve_budgets(*, actor: Any, projects: list[Project]) -> list[Project]:
+    """Approve the budgets of many projects at their requested amounts (with their goals, through the
+    approval hooks), all or nothing: if any is refused, none is approved, and the refusal names every
+    refused project and why."""
+    approved: list[Project] = []
+    refused: list[str] = []
+    for project in projects:
+        try:
+            with transaction.atomic():
+                approved.append(transition_project(actor=actor, project=project, action="approve_budget"))
+        except DomainError as exc:
+            refused.append(
+                exc.message if project.code in exc.message else f"{project.code} {project.name}：{exc.message}"
+            )
+    if refused:
+        raise DomainError(
+            f"{len(refused)}个项目不能批复预算，本批{len(projects)}个项目均未批复。"
+            + "".join(f"\n{m}" for m in refused),
+            field="projects",
+        )
+    return approved
+
+
 # --- Bulk upsert (imports, the demo) -----------------------------------------------------------------
 #
 # One pass over the rows decides, for each, whether it creates, changes or leaves alone a project, and
@@ -314,20 +342,6 @@ def transition_project(*, actor: Any, project: Project, action: str, amount_appr
 # already what the database stores (see `PASS_THROUGH`, checked by the tests against the field API),
 # history rows are copied from the rows just written by `INSERT … SELECT`, and audit events carry
 # the same snapshot and diff as `jixiao.core.audit` computes for a single save.
-
-CHUNK = 2000
-
-
-def _field(model: type[models.Model], name: str) -> "models.Field[Any, Any]":
-    found = model._meta.get_field(name)
-    assert isinstance(found, models.Field), name
-    return found
-
-
-def _column(model: type[models.Model], name: str) -> str:
-    column = _field(model, name).column
-    assert column, name
-    return column
 
 
 @dataclass
@@ -710,7 +724,8 @@ def _write(actor: Any, action: str, plan: _Plan) -> None:
         written = Project.objects.filter(_key_filter(keys)).order_by()
         ids = {(r, y, c): pk for pk, r, y, c in written.values_list("pk", "region_id", "fiscal_year", "code")}
         new_ids.extend(ids[(s.region_id, s.fiscal_year, s.code)] for _, s, _ in chunk)
-    _update(
+    _update_rows(
+        Project,
         [*_UPDATED, "updated_at"],
         [(pk, (*(getattr(state, f) for f in _UPDATED), now)) for _, pk, _, _, state, _ in plan.updates],
     )
@@ -720,23 +735,15 @@ def _write(actor: Any, action: str, plan: _Plan) -> None:
         [(pk, links) for pk, (_, _, links) in zip(new_ids, plan.creates, strict=True)],
         [(pk, new_links) for _, pk, _, old_links, _, new_links in plan.updates if new_links != old_links],
     )
-    # Who and from where, as `audit.record` has them for a single save.
-    template = audit.event(actor=actor, action=action)
-    who = (now, template.actor_id, template.actor_name, template.ip, template.request_id, template.channel, action)
-    object_type = Project._meta.label_lower
     region_paths = dict(Region.objects.filter(pk__in=_region_ids(plan)).values_list("pk", "path"))
-    events: list[tuple[Any, ...]] = []
+    events: list[tuple[str, str, str, Any, Any]] = []
     for pk, (_, state, links) in zip(new_ids, plan.creates, strict=True):
-        after = _snapshot(state, links)
-        events.append((*who, object_type, str(pk), _repr(state), region_paths[state.region_id], None, after, ""))
+        events.append((str(pk), _repr(state), region_paths[state.region_id], None, _snapshot(state, links)))
     for _, pk, before, old_links, state, new_links in plan.updates:
         old, new = _diff(_snapshot(before, old_links, plain=False), _snapshot(state, new_links, plain=False))
-        events.append((*who, object_type, str(pk), _repr(state), region_paths[state.region_id], old, new, ""))
-    _insert(AuditEvent, AUDIT_COLUMNS, events)
-
-
-# Every stored column of the audit table but the id, in the model's order (the order events are built in).
-AUDIT_COLUMNS = [f.name for f in AuditEvent._meta.concrete_fields if not f.primary_key]
+        events.append((str(pk), _repr(state), region_paths[state.region_id], old, new))
+    object_type = Project._meta.label_lower
+    insert_audit(audit_rows(actor=actor, action=action, now=now, object_type=object_type, events=events))
 
 
 def _region_ids(plan: _Plan) -> set[int]:
@@ -745,22 +752,6 @@ def _region_ids(plan: _Plan) -> set[int]:
 
 def _repr(state: _State) -> str:
     return f"{state.code} {state.name}"[:255]  # str(project), as audit.event records it
-
-
-def _update(names: list[str], rows: list[tuple[int, tuple[Any, ...]]]) -> None:
-    """UPDATE projects by id: `rows` are (id, values in the order of `names`)."""
-    if not rows:
-        return
-    qn = connection.ops.quote_name
-    sql = (
-        f"UPDATE {qn(Project._meta.db_table)} SET {', '.join(f'{qn(_column(Project, n))} = %s' for n in names)} "  # noqa: S608
-        f"WHERE {qn(_column(Project, 'id'))} = %s"
-    )
-    values = _db_form(Project, names, [v for _, v in rows])
-    with connection.cursor() as cursor:
-        for start in range(0, len(rows), CHUNK):
-            part = zip(values[start : start + CHUNK], rows[start : start + CHUNK], strict=True)
-            cursor.executemany(sql, [(*v, pk) for v, (pk, _) in part])
 
 
 def _copy_history(ids: list[int], history_type: str, now: Any, user_id: int | None) -> None:
@@ -797,73 +788,6 @@ def _relink(added: list[tuple[int, _Links]], replaced: list[tuple[int, _Links]])
     items = added + replaced
     _insert(funds, ["project", "fundsource"], [(pk, f) for pk, (fs, _) in items for f in sorted(fs)])
     _insert(tags, ["project", "domaintag"], [(pk, t) for pk, (_, ts) in items for t in sorted(ts)])
-
-
-# Field types whose values go to the database as they are: for them `get_db_prep_save` returns the
-# value itself on SQLite and PostgreSQL (the tests check it; on PostgreSQL small integers come back
-# wrapped in psycopg's `Int2`, a type hint that writing to the column does not need). Values of other
-# fields (dates, JSON, IP addresses) go through `get_db_prep_save`.
-PASS_THROUGH = frozenset(
-    {
-        "AutoField",
-        "BigAutoField",
-        "BigIntegerField",
-        "BooleanField",
-        "CharField",
-        "DecimalField",
-        "ForeignKey",
-        "IntegerField",
-        "PositiveSmallIntegerField",
-        "SmallIntegerField",
-        "TextField",
-    }
-)
-
-
-def _db_form(model: type[models.Model], names: list[str], rows: list[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
-    """`rows` (values in the order of `names`) as the database stores them. A value shared by many rows
-    (the time of the write) is prepared once."""
-    convert = [
-        (i, f) for i, f in enumerate(_field(model, n) for n in names) if f.get_internal_type() not in PASS_THROUGH
-    ]
-    if not convert:
-        return rows
-    last: dict[int, tuple[Any, Any]] = {}
-    out = []
-    for row in rows:
-        values = list(row)
-        for i, f in convert:
-            value = values[i]
-            seen = last.get(i)
-            if seen is None or seen[0] is not value:
-                seen = last[i] = (value, f.get_db_prep_save(value, connection=connection))
-            values[i] = seen[1]
-        out.append(tuple(values))
-    return out
-
-
-def _insert(model: type[models.Model], names: list[str], rows: list[tuple[Any, ...]]) -> None:
-    """INSERT `rows` (values in the order of `names`), CHUNK rows at a time."""
-    if not rows:
-        return
-    qn = connection.ops.quote_name
-    fields = [_field(model, n) for n in names]
-    head = f"INSERT INTO {qn(model._meta.db_table)} ({', '.join(qn(_column(model, n)) for n in names)}) "  # noqa: S608
-    if connection.vendor == "postgresql":
-        # One array per column, as bulk_create does there: a short statement, planned once per chunk
-        # (one statement per row, or a VALUES list of thousands of rows, costs far more to send and plan).
-        arrays = ", ".join(f"%s::{f.db_type(connection).split('(')[0]}[]" for f in fields)  # type: ignore[union-attr]
-        sql = f"{head}SELECT * FROM UNNEST({arrays})"  # noqa: S608
-    else:
-        # SQLite: one prepared statement, run for each row.
-        sql = f"{head}VALUES ({', '.join(['%s'] * len(names))})"
-    with connection.cursor() as cursor:
-        for start in range(0, len(rows), CHUNK):
-            part = _db_form(model, names, rows[start : start + CHUNK])
-            if connection.vendor == "postgresql":
-                cursor.execute(sql, [list(column) for column in zip(*part, strict=True)])
-            else:
-                cursor.executemany(sql, part)
 
 
 # --- Audit snapshots: `audit.snapshot(project, AUDITED_FIELDS)` from the stored values ---

@@ -16,7 +16,7 @@ PY := $(VENV)/bin/python
 UV := .tools/bin/uv
 export UV_PYTHON_DOWNLOADS := never
 # mypy checks the pure rules and every service module (the writers), as docs/development.md explains.
-MYPY_PATHS = jixiao/rules $(wildcard jixiao/*/services.py)
+MYPY_PATHS = jixiao/rules $(wildcard jixiao/*/services.py jixiao/*/*_services.py)
 
 .PHONY: help setup run demo worker test test-pg lint format typecheck bench clean
 

@@ -44,6 +44,8 @@ INSTALLED_APPS = [
     "jixiao.projects",
     "jixiao.goals",
     "jixiao.imports",
+    "jixiao.evaluations",
+    "jixiao.appraisals",
 ]
 
 MIDDLEWARE = [

@@ -9,6 +9,8 @@ urlpatterns = [
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("projects/", include("jixiao.projects.urls")),
     path("goals/", include("jixiao.goals.urls")),
+    path("appraisals/", include("jixiao.appraisals.urls")),
+    path("evaluations/", include("jixiao.evaluations.urls")),
     path("imports/", include("jixiao.imports.urls")),
     path("", include("jixiao.orgs.urls")),
     path("", include("jixiao.core.urls")),

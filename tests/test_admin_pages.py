@@ -88,7 +88,8 @@ def test_refusals_and_missing_pages_are_explained_in_chinese(world, client_for):
 
 
 def test_home_tells_a_user_without_any_page_whom_to_ask(world, client_for):
-    assert "请联系系统管理员" in client_for("agency").get(reverse("home")).text
+    # 专家 hold no capability (an agency has its assessments page).
+    assert "请联系系统管理员" in client_for("expert").get(reverse("home")).text
     assert "请从上方菜单进入" in client_for("sysadmin").get(reverse("home")).text
 
 

@@ -5,13 +5,18 @@ shared test world is); every test runs in a savepoint within it. Figures are rea
 read them: through the selectors, as a demo user.
 """
 
-from decimal import Decimal
+import json
+from decimal import ROUND_HALF_UP, Decimal
 
 import pytest
 from django.core.management import CommandError, call_command
 from django.db import transaction
+from django.db.models import Count, F, Min, Sum
 from django.test import override_settings
 
+from jixiao.appraisals.models import Assessment, BudgetReview, FunctionPointReview, PanelSignature
+from jixiao.appraisals.selectors import assessments_for, worklist
+from jixiao.appraisals.stats import appraisal_stats
 from jixiao.core.models import AuditEvent
 from jixiao.demo import indicators, tables
 from jixiao.demo.generate import (
@@ -24,6 +29,10 @@ from jixiao.demo.generate import (
     split_exact,
 )
 from jixiao.demo.loader import load
+from jixiao.evaluations import recheck_services
+from jixiao.evaluations.models import Recheck, ReEvaluation, SamplingPlan
+from jixiao.evaluations.selectors import self_evaluations_for
+from jixiao.evaluations.stats import inflation
 from jixiao.goals import services as goal_services
 from jixiao.goals.models import Goal, Indicator, LibraryIndicator, Review
 from jixiao.goals.stats import goal_stats
@@ -32,6 +41,7 @@ from jixiao.orgs.models import Membership, Organization, Region, RuleSetting, Us
 from jixiao.orgs.rules_config import resolve
 from jixiao.projects.models import Project
 from jixiao.projects.selectors import projects_for, totals
+from jixiao.rules.config import grade_for
 from jixiao.rules.goal_checks import CheckSettings, GoalFacts, IndicatorFacts, check_goal
 from tests.conftest import FAST_HASHERS
 
@@ -170,7 +180,7 @@ def test_yuechi_five_ex_ante_projects_are_named(demo):
 
 
 def test_caidian_358_projects_12_92_yi_and_70_departments(demo):
-    t = totals(projects("caidian_jx", "420114", 2023))
+    t = totals(projects("caidian_jx", "420114", 2023).exclude(kind="department_overall"))
     assert (t.count, t.requested) == (358, yuan("129200"))
     units = org_selectors.budget_units_for(user=user("caidian_jx"))
     assert units.filter(region__code="420114", kind="department").count() == 70
@@ -238,7 +248,7 @@ def test_the_plan_is_the_same_on_every_run():
 
 def test_loading_again_writes_nothing(demo):
     models = [Region, Organization, User, Membership, RuleSetting, Project, Project.history.model, AuditEvent]
-    models += [Goal, Indicator, Review, LibraryIndicator]
+    models += [Goal, Indicator, Review, LibraryIndicator, Assessment, BudgetReview, PanelSignature, FunctionPointReview]
     before = [m.objects.count() for m in models]
     report = load()
     assert not report.changed
@@ -417,3 +427,172 @@ def test_library_has_common_entries_per_bureau_and_specific_ones_with_usage_coun
     specific = LibraryIndicator.objects.filter(scope="specific", owner__name="中阳县交通运输局")
     assert specific.filter(usage_count__gt=0).exists()
     assert AuditEvent.objects.filter(action="library.save").count() == len(plans)
+
+
+# --- 事前绩效评估 and 预算评审 ---------------------------------------------------------------------------
+
+
+def reviewed(region: str, year: int) -> tuple[int, Decimal, Decimal, Decimal]:
+    """Final budget reviews of the region's own projects, summed straight from the table."""
+    qs = BudgetReview.objects.filter(project__region__code=region, project__fiscal_year=year, status="final")
+    sums = qs.aggregate(s=Sum("submitted_yuan"), a=Sum("approved_yuan"), r=Sum("reduced_yuan"))
+    return qs.count(), sums["s"], sums["a"], sums["r"]
+
+
+@pytest.mark.parametrize(
+    ("region", "year", "count", "submitted", "approved", "reduced", "rate"),
+    [
+        ("610300", 2023, 59, "24053.22", "14892.89", "9160.33", "38.08"),  # 宝鸡市
+        ("610305", 2023, 800, "22404", "8873", "13531", "60.40"),  # 凤翔区 (the report rounds to 60%)
+        ("610329", 2024, 572, "29026.74", "25916.74", "3110", "10.71"),  # 麟游县
+        ("610326", 2023, 427, "80126.57", "52178.43", "27948.14", "34.88"),  # 眉县
+    ],
+)
+def test_budget_reviews_reproduce_the_reports(demo, region, year, count, submitted, approved, reduced, rate):
+    n, s, a, r = reviewed(region, year)
+    assert (n, s, a, r) == (count, yuan(submitted), yuan(approved), yuan(reduced))
+    assert (r * 100 / s).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP) == Decimal(rate)
+    stats = appraisal_stats(region=Region.objects.get(code=region), year=year).total
+    assert (stats.reviewed, stats.submitted, stats.approved, stats.reduced) == (n, s, a, r)
+    assert stats.reduction_rate == Decimal(rate)
+    assert not BudgetReview.objects.filter(project__region__code=region).exclude(status="final").exists()
+
+
+def test_baoji_conclusions_are_4_rejected_and_13_to_be_adjusted(demo):
+    conclusions = Assessment.objects.filter(project__region__code="610300", project__fiscal_year=2023)
+    counted = dict(conclusions.values_list("conclusion").annotate(n=Count("id")).values_list("conclusion", "n"))
+    assert counted == {"予以支持": 42, "调整完善后予以支持": 13, "不予支持": 4}
+    stats = appraisal_stats(region=Region.objects.get(code="610300"), year=2023).total
+    assert (stats.assessed, stats.by_conclusion) == (59, counted)
+    # A rejected project is cut whole; one to be adjusted waits for its resubmission in the worklist.
+    rejected = conclusions.filter(conclusion="不予支持").values("project")
+    assert set(BudgetReview.objects.filter(project__in=rejected).values_list("approved_yuan", flat=True)) == {0}
+    waiting = set(
+        worklist(user=user("baoji_jx"), fiscal_year=2023).filter(region__code="610300").values_list("pk", flat=True)
+    )
+    not_passing = set(conclusions.exclude(conclusion="予以支持").values_list("project", flat=True))
+    assert waiting and waiting <= not_passing
+
+
+def test_baoji_software_projects_are_costed_by_function_points(demo):
+    reviews = FunctionPointReview.objects.filter(project__region__code="610300").select_related("budget_review")
+    assert reviews.count() == 15
+    for fp_review in reviews:
+        assert fp_review.items.count() >= 8 and fp_review.result["benchmark"]
+        assert fp_review.budget_review.approved_yuan == fp_review.proposed_approved_yuan
+        assert fp_review.requested_yuan == fp_review.budget_review.submitted_yuan
+    s = sum(r.budget_review.submitted_yuan for r in reviews)
+    cut = sum(r.budget_review.reduced_yuan for r in reviews)
+    assert abs(cut * 100 / s - Decimal("33.75")) < 1  # the report's average 审减率 of its 15 software projects
+
+
+def test_final_reviews_are_signed_by_the_whole_panel_of_their_region(demo):
+    signatures = PanelSignature.objects.filter(review__project__region__code="610305").select_related("member")
+    assert signatures.count() == 4 * 800
+    members = {(s.role, s.member.username) for s in signatures}
+    assert members == {("budget", "fengxiang_ys"), ("performance", "fengxiang_jx")} | {
+        ("sector", "fengxiang_jj"),
+        ("review_center", "fengxiang_ps"),
+    }
+
+
+def test_fengxiang_cancelled_170_projects_of_7909_wan_and_budgets_do_not_exceed_the_reviews(demo):
+    cut_whole = BudgetReview.objects.filter(project__region__code="610305", approved_yuan=0)
+    assert (cut_whole.count(), cut_whole.aggregate(s=Sum("submitted_yuan"))["s"]) == (170, yuan("7909"))
+    assert set(cut_whole.values_list("project__status", flat=True)) == {Project.Status.CANCELLED}
+    budgeted = Project.objects.filter(
+        region__code__in=["610305", "610326", "610329"], status="budgeted", budget_reviews__isnull=False
+    )
+    assert not budgeted.filter(amount_approved__gt=F("budget_reviews__approved_yuan")).exists()
+    assert budgeted.count() == 800 - 170 + 572 + 427 - 9
+
+
+def test_zhongyang_37_assessments_all_score_90_or_more(demo):
+    stats = appraisal_stats(region=Region.objects.get(code="141129"), year=2024).total
+    assessed = Assessment.objects.filter(project__region__code="141129", project__fiscal_year=2024)
+    assert assessed.count() == stats.assessed == 37
+    assert assessed.aggregate(low=Min("total"))["low"] >= 90 and stats.lowest_score >= 90
+    wanted = projects("zhongyang_jx", "141129", 2024).filter(is_new=True, amount_requested__gte=5_000_000)
+    assert set(assessed.values_list("project", flat=True)) == set(wanted.values_list("pk", flat=True))
+
+
+def test_yuechi_five_projects_were_assessed_by_a_third_party(demo):
+    assessed = Assessment.objects.filter(project__region__code="511621").select_related("assessor_org", "project")
+    assert {a.project.name for a in assessed} == {p.name for p in tables.YUECHI_PROJECTS}
+    assert {(a.assessor_kind, a.assessor_org.kind) for a in assessed} == {("agency", "agency")}
+    stats = appraisal_stats(region=Region.objects.get(code="511621"), year=2023).total
+    assert (stats.assessed, stats.by_assessor["agency"]) == (5, 5)
+    # The agency's account reads exactly the five.
+    assert assessments_for(user=user("shuzheng_pg")).count() == 5
+
+
+def test_demo_assessments_follow_the_bands_and_their_scores(demo):
+    for a in Assessment.objects.filter(project__region__code="610300").prefetch_related("scores")[:20]:
+        assert a.total == sum(s.score for s in a.scores.all())
+        assert a.conclusion == a.band_conclusion == grade_for(a.total, a.bands)
+
+
+# --- 绩效自评, 抽查复核 and 再评价 ----------------------------------------------------------------------
+
+
+def self_evaluations(username: str, region: str, year: int):
+    return self_evaluations_for(user=user(username)).filter(project__region__code=region, year=year)
+
+
+def test_caidian_self_evaluated_358_projects_of_12_92_yi_and_70_departments_of_32_59_yi(demo):
+    """蔡甸 2024 (of 2023 spending): counted from the forms themselves, not from the stats module."""
+    forms = self_evaluations("caidian_jx", "420114", 2023)
+    own = forms.exclude(project__kind="department_overall")
+    overall = forms.filter(project__kind="department_overall")
+    assert own.count() == 358 and sum(e.budget_full_year for e in own) == yuan("129200")
+    assert overall.count() == 70 and sum(e.budget_full_year for e in overall) == yuan("325900")
+    assert len({e.project.owner_id for e in overall}) == 70
+    assert set(forms.values_list("status", flat=True)) == {"submitted"}
+    grades = list(forms.values_list("grade", flat=True))
+    assert grades.count("优") > 0.8 * len(grades)  # nearly all 优, as the reports complain
+
+
+def test_caidian_17_departments_re_evaluated_on_five_aspects(demo):
+    done = ReEvaluation.objects.filter(region__code="420114", year=2023, status="done")
+    assert done.count() == 17
+    assert all(len(r.items) == 5 and r.total_score == sum(Decimal(i["score"]) for i in r.items) for r in done)
+    no_rules = [r for r in done if "未制定内部预算绩效管理制度" in r.findings]
+    assert len(no_rules) > 17 / 2  # 被检查单位大部分未制定预算绩效管理制度
+
+
+def test_yuechi_85_departments_self_evaluated_on_the_sichuan_layout(demo):
+    forms = self_evaluations("yuechi_jx", "511621", 2022)
+    assert forms.filter(project__kind="department_overall").count() == 85
+    assert len(set(forms.values_list("project__owner", flat=True))) == 85
+    assert set(forms.values_list("layout", flat=True)) == {"sichuan"}
+    assert resolve("self_evaluation.layout", Region.objects.get(code="511621"), 2022).value == "sichuan"
+
+
+def test_zhongyang_spot_check_drew_16_all_self_graded_excellent_and_the_rechecks_grade_lower(demo):
+    plan = SamplingPlan.objects.get(region__code="141129", name=tables.ZHONGYANG_SPOT_CHECK[0])
+    rechecks = Recheck.objects.filter(sample_item__plan=plan, status="done").select_related("evaluation")
+    assert plan.items.count() == rechecks.count() == 16
+    assert {r.evaluation.grade for r in rechecks} == {"优"}  # 抽查项目自评全部为“优”
+    downgraded = [r for r in rechecks if r.grade != "优"]
+    assert 0 < len(downgraded) < 16
+    assert all(r.total_score < r.evaluation.total_score for r in downgraded)
+    # The same plan draws the same sample again (and says so in the audit trail).
+    keys = list(plan.items.values_list("project_id", flat=True))
+    recheck_services.draw(actor=user("zhongyang_jx"), plan=plan)
+    assert list(plan.items.values_list("project_id", flat=True)) == keys
+    assert AuditEvent.objects.filter(action="sampling.draw", object_id=str(plan.pk)).count() == 2
+
+
+def test_zhongyang_inflation_signal_flags_departments_the_rechecks_downgraded(demo):
+    signals = inflation(self_evaluations("zhongyang_jx", "141129", 2023))
+    assert any(s.flagged for s in signals)
+    flagged = [s for s in signals if s.flagged]
+    assert all(s.recheck_share is not None and s.self_share > s.recheck_share for s in flagged)
+
+
+def test_selfeval_stats_command_reproduces_the_caidian_figures(demo, capsys):
+    call_command("stats", "selfeval", "--region", "蔡甸区", "--year", "2023", "--json")
+    text = capsys.readouterr().out
+    figures = json.loads(text)
+    flat = json.dumps(figures, ensure_ascii=False)
+    assert "358" in flat and "70" in flat, flat[:500]

@@ -19,7 +19,7 @@ from jixiao.orgs.models import Organization
 from jixiao.projects import services
 from jixiao.projects.forms import ProjectForm
 from jixiao.projects.models import Project
-from tests.world import pass_goal
+from tests.world import pass_assessment, pass_goal
 
 # The objects, seen from 中阳县 (c1): users of c1 are placed in 教育局 (dept_a) and 第一中学 (unit_a).
 OBJECTS = {
@@ -119,6 +119,8 @@ def prepare(world, obj_key: str, action: str) -> Project:
     """Bring the object's project to the state in which `action` is legal, as its own county's 绩效科."""
     project = world.project(OBJECTS[obj_key])
     actor = world.users[COUNTY_ACTOR[OBJECTS[obj_key].split(".")[0]]]
+    if action in ("admit", "approve_budget"):
+        pass_assessment(world, project)  # the appraisal gate: no 入库 without a passing ex-ante assessment
     for step in BEFORE.get(action, []):
         project = services.transition_project(actor=actor, project=project, action=step)
     if action == "approve_budget":

@@ -153,6 +153,28 @@ def pass_goal(world: World, project: Project, data: GoalInput = GOAL) -> Goal:
     return goal_services.review_goal(actor=finance, goal=goal, result="良")
 
 
+def pass_assessment(world: World, project: Project) -> None:
+    """Where the rules ask for an ex-ante assessment, the county's 绩效科 assesses the project itself with
+    full marks and concludes 予以支持, as the appraisal gate requires before 入库 and 批复."""
+    from jixiao.appraisals import selectors as appraisal_selectors
+    from jixiao.appraisals import services as appraisal_services
+
+    if not appraisal_selectors.assessment_required(project):
+        return
+    finance = world.finance_reviewer(project)
+    assessment = appraisal_services.create_assessment(actor=finance, project=project, assessor_kind="bureau")
+    full = [
+        appraisal_services.ScoreInput(d["key"], i["name"], Decimal(i["points"]))
+        for d in assessment.dimensions
+        for i in d["items"]
+    ]
+    assessment = appraisal_services.score_assessment(
+        actor=finance, assessment=assessment, scores=full, materials_provided=list(assessment.materials_required)
+    )
+    assessment = appraisal_services.submit_assessment(actor=finance, assessment=assessment)
+    appraisal_services.conclude_assessment(actor=finance, assessment=assessment)
+
+
 def _user(world: World, key: str, org: Organization, role: str) -> User:
     user = org_services.create_user(actor=None, username=f"t_{key}", password=PASSWORD, display_name=f"测试{key}")
     org_services.add_membership(actor=None, user=user, organization=org, role=role)

@@ -9,7 +9,7 @@ row of a split takes whatever the others leave of the reported total, so the tot
 import random
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import ROUND_FLOOR, ROUND_HALF_UP, Decimal
 
 from jixiao.demo import indicators as ind
 from jixiao.demo import tables as t
@@ -26,6 +26,7 @@ GENERAL_BUDGET = "一般公共预算"
 FUND_BUDGET = "政府性基金预算"
 BUDGETED = "budgeted"
 SUBMITTED = "submitted"
+CANCELLED = "cancelled"
 
 
 @dataclass(frozen=True)
@@ -60,11 +61,15 @@ class ProjectPlan:
     status: str = BUDGETED
     description: str = ""
     generated: bool = False
+    reviewed: Decimal | None = None  # 审定 (元) of the project's budget review, when it had one
 
     @property
     def approved(self) -> Decimal | None:
-        """A compiled budget is approved as requested; a project still under appraisal has no approval."""
-        return self.amount if self.status == BUDGETED else None
+        """A compiled budget is approved as requested, or as its budget review set it (审定); a project
+        still under appraisal, or cancelled, has no approval."""
+        if self.status != BUDGETED:
+            return None
+        return self.amount if self.reviewed is None else self.reviewed
 
 
 REGION_NAMES = {code: name for code, name, _ in t.REGIONS}
@@ -440,13 +445,108 @@ def _baoji(orgs: list[OrgPlan], codes: Codes) -> list[ProjectPlan]:
     context = f"宝鸡市2023年{fig.count}个市级重点项目事前绩效评估和预算评审，送审合计{fig.total}万元"
     gen = Generator(t.BAOJI, 2023, owners, codes, context)
     amounts = split_exact(wan(fig.total), lognormal_weights(gen.rng, fig.count, 0.9, 0.2))
-    rows = gen.rows(SPECIFIC, amounts, status=SUBMITTED, software=6, note="待事前绩效评估和预算评审。")
+    # The software projects (named first by the generator) take amounts a function list of a few hundred
+    # lines can cost: 80万 to 600万元.
+    sized = [i for i, a in enumerate(amounts) if SOFTWARE_MIN <= a <= SOFTWARE_MAX]
+    if len(sized) < t.BAOJI_SOFTWARE:
+        raise ValueError("宝鸡市生成的软件项目金额不足")
+    first = sized[: t.BAOJI_SOFTWARE]
+    amounts = [amounts[i] for i in first] + [a for i, a in enumerate(amounts) if i not in first]
+    note = "待事前绩效评估和预算评审。"
+    rows = gen.rows(SPECIFIC, amounts, status=SUBMITTED, software=t.BAOJI_SOFTWARE, note=note)
     return [replace(p, is_new=True, start_year=2023) for p in rows]
+
+
+SOFTWARE_MIN, SOFTWARE_MAX = wan("80"), wan("600")
 
 
 def _linyou(codes: Codes) -> list[ProjectPlan]:
     note = "金额为演示生成。"
     return [_named(p, codes.next(p.region, p.year), wan(p.demo_wan or "0"), note) for p in t.LINYOU_PROJECTS]
+
+
+def split_capped(total: Decimal, weights: Sequence[float], caps: Sequence[Decimal]) -> list[Decimal]:
+    """`total` 元 in parts proportional to the weights, none above its cap: each part a positive whole
+    100元 but the one with the highest cap, which takes the remainder (so the parts sum to `total` to the
+    分). A part that would pass its cap is held at it and the rest shared again among the others."""
+    parts: dict[int, Decimal] = {}
+    # The part with the most room takes the remainder (the others' rounding).
+    roomiest = max(range(len(weights)), key=lambda i: caps[i])
+    free = [i for i in range(len(weights)) if i != roomiest] + [roomiest]
+    remaining = total
+    while True:
+        scale = remaining / STEP / Decimal(sum(weights[i] for i in free))
+        trial = {i: max(STEP, (Decimal(weights[i]) * scale).to_integral_value(ROUND_HALF_UP) * STEP) for i in free}
+        over = [i for i in free if trial[i] > caps[i]]
+        if not over:
+            break
+        if len(over) == len(free):
+            raise ValueError(f"{total}元超过各项上限之和")
+        for i in over:
+            parts[i] = caps[i]
+            remaining -= caps[i]
+            free.remove(i)
+    for i in free[:-1]:
+        parts[i] = trial[i]
+    last = free[-1]
+    parts[last] = remaining - sum((trial[i] for i in free[:-1]), Decimal(0))
+    if not 0 < parts[last] <= caps[last]:
+        raise ValueError(f"{total}元无法在上限内拆分")
+    return [parts[i].quantize(Decimal("0.01")) for i in range(len(weights))]
+
+
+def _county_reviewed(fig: t.ReviewFigures, orgs: list[OrgPlan], codes: Codes) -> list[ProjectPlan]:
+    """A county's projects of one year, every one through a budget review (tables.COUNTY_REVIEWS): those
+    cut whole cancelled, the others budgeted at their 审定 amount. Where the county did not assess them,
+    none is a new project of 100万元 or more (宝鸡's threshold would have required an assessment)."""
+    name = REGION_NAMES[fig.region]
+    context = f"{name}{fig.year}年{fig.count}个项目预算评审，送审合计{fig.submitted}万元"
+    gen = Generator(fig.region, fig.year, _owners(orgs, fig.region), codes, context)
+    whole = fig.cancelled or fig.rejected
+    whole_total = wan(fig.cancelled_total) if fig.cancelled else None
+    weights = lognormal_weights(gen.rng, fig.count, 1.0, 0.15)
+    if whole_total is None:
+        amounts = split_exact(wan(fig.submitted), weights)
+        cut_whole = set(gen.rng.sample(range(fig.count), whole)) if whole else set()
+    else:
+        amounts = split_exact(whole_total, weights[:whole]) + split_exact(
+            wan(fig.submitted) - whole_total, weights[whole:]
+        )
+        cut_whole = set(range(whole))
+    # The rest of 审减 falls on some of the others (a review leaves many requests as they are), at most
+    # 70% of a request.
+    cut = wan(fig.reduced) - sum((amounts[i] for i in cut_whole), Decimal(0))
+    kept = [i for i in range(fig.count) if i not in cut_whole]
+    share = min(Decimal(1), 2 * cut / sum((amounts[i] for i in kept), Decimal(0)))
+    cut_rows = [i for i in kept if gen.rng.random() < share] or kept
+    caps = [(amounts[i] * Decimal("0.7") / STEP).to_integral_value(ROUND_FLOOR) * STEP for i in cut_rows]
+    cuts = dict(
+        zip(
+            cut_rows,
+            split_capped(cut, [gen.rng.uniform(0.2, 1.0) * float(amounts[i]) for i in cut_rows], caps),
+            strict=True,
+        )
+    )
+    note = "经预算评审后安排。"
+    rows = gen.rows(SPECIFIC, amounts, note=note)
+    out = []
+    for i, p in enumerate(rows):
+        if i in cut_whole:
+            p = replace(
+                p,
+                status=CANCELLED,
+                reviewed=Decimal("0.00"),
+                description=p.description.replace(note, "预算评审未予安排，项目取消。"),
+            )
+        else:
+            p = replace(p, reviewed=p.amount - cuts.get(i, Decimal(0)))
+        if not fig.assessed and p.is_new and p.amount >= BAOJI_THRESHOLD:
+            p = replace(p, is_new=False, start_year=fig.year - 1)
+        out.append(p)
+    return out
+
+
+BAOJI_THRESHOLD = wan("100")  # 宝鸡's ex-ante threshold (tables.RULES), inherited by its counties
 
 
 def _declaring(orgs: list[OrgPlan], codes: Codes) -> list[ProjectPlan]:
@@ -471,6 +571,9 @@ def plan_projects(orgs: list[OrgPlan]) -> list[ProjectPlan]:
         *_baoji(orgs, codes),
         *_linyou(codes),
         *_declaring(orgs, codes),
+        *[p for fig in t.COUNTY_REVIEWS for p in _county_reviewed(fig, orgs, codes)],
+        *_department_overall(orgs, codes),
+        *_zhongyang_2023(orgs, codes),
     ]
 
 
@@ -699,6 +802,8 @@ def plan_goals(projects: list[ProjectPlan]) -> list[GoalPlan]:
             plans.append(plan_goal(p, None, faulty=False, walk=walk[n % len(walk)]))
         elif p.status == BUDGETED:
             plans.append(plan_goal(p, APPROVED))
+        elif p.status == CANCELLED:
+            plans.append(plan_goal(p, DRAFT))  # declared with the project, never reviewed
         else:
             draw = rng_for("goal-status", p.region, p.code).random()
             goal = plan_goal(p, PASSED if draw < 0.15 else DRAFT if draw < 0.3 else IN_REVIEW)
@@ -787,3 +892,105 @@ def plan_library() -> list[LibraryPlan]:
                 seen.add(tpl.key)
                 plans.append(LibraryPlan(region, department, tpl, domain, typical_target(tpl)))
     return plans
+
+
+# --- self-evaluations (绩效自评) ----------------------------------------------------------------------
+
+
+def _department_overall(orgs: list[OrgPlan], codes: Codes) -> list[ProjectPlan]:
+    """部门整体支出 of every department of the regions in `tables.OVERALL_BUDGETS`, one each, sized by draw."""
+    plans: list[ProjectPlan] = []
+    for b in t.OVERALL_BUDGETS:
+        departments = [o for o in _owners(orgs, b.region) if o.kind == "department"]
+        gen = Generator(b.region, b.year, departments, codes, b.note)
+        amounts = split_exact(wan(b.total), lognormal_weights(gen.rng, len(departments), 0.8, 0.3))
+        for d, amount in zip(departments, amounts, strict=True):
+            plans.append(
+                ProjectPlan(
+                    b.region,
+                    codes.next(b.region, b.year),
+                    f"{d.name}{b.year}年度部门整体支出",
+                    d.key,
+                    b.year,
+                    SPECIFIC,
+                    amount,
+                    kind="department_overall",
+                    domain_tags=(d.domain,),
+                    start_year=b.year,
+                    end_year=b.year,
+                    description=f"演示生成：金额为生成数据（{b.note}）。",
+                    generated=True,
+                )
+            )
+    return plans
+
+
+def _zhongyang_2023(orgs: list[OrgPlan], codes: Codes) -> list[ProjectPlan]:
+    """中阳's 2023 projects of the departments its spot check names (`tables.ZHONGYANG_2023_EVALUATED`)."""
+    keys, total, count = t.ZHONGYANG_2023_EVALUATED
+    owners = [o for o in _owners(orgs, t.ZHONGYANG) if o.key in keys]
+    context = "中阳县2023年预算项目（2024年在省预算管理一体化系统完成绩效自评）"
+    gen = Generator(t.ZHONGYANG, 2023, owners, codes, context)
+    amounts = split_exact(wan(total), lognormal_weights(gen.rng, count, 0.9, 0.2))
+    return gen.rows(SPECIFIC, amounts, owners=[owners[i % len(owners)] for i in range(count)])
+
+
+@dataclass(frozen=True)
+class SelfEvalPlan:
+    """How one project's self-evaluation turns out: the execution rate, and the one indicator (by position
+    in the goal, -1 for none) that fell short, to `shortfall` of its target. Everything else is met."""
+
+    region: str
+    project_code: str
+    fiscal_year: int
+    execution_rate: Decimal
+    missed: int
+    shortfall: Decimal
+
+
+def evaluated(p: ProjectPlan) -> bool:
+    """The projects whose self-evaluations the demo carries: 蔡甸's 2023 projects and department budgets,
+    岳池's 2022 department budgets, 中阳's 2023 projects."""
+    if p.status != BUDGETED:
+        return False
+    if p.region == t.CAIDIAN:
+        return p.fiscal_year == 2023
+    if p.region == t.YUECHI:
+        return p.kind == "department_overall"
+    return p.region == t.ZHONGYANG and p.fiscal_year == 2023 and p.generated
+
+
+def plan_self_evaluation(p: ProjectPlan, indicators: int) -> SelfEvalPlan:
+    """Most units report every target met and money spent (the reports' complaint: nearly all 优); about
+    one in five falls short on one indicator, and a few spend slowly. 中阳's are all met (all 优)."""
+    rng = rng_for("selfeval", p.region, p.fiscal_year, p.code)
+    rate = Decimal(str(round(rng.uniform(0.93, 1.0), 4)))
+    if rng.random() < 0.08:
+        rate = Decimal(str(round(rng.uniform(0.72, 0.9), 4)))
+    missed, shortfall = -1, Decimal(1)
+    if p.region != t.ZHONGYANG and indicators and rng.random() < 0.22:
+        missed = rng.randrange(indicators)
+        shortfall = Decimal(str(round(rng.uniform(0.55, 0.95), 2)))
+    if p.region == t.ZHONGYANG:
+        rate = max(rate, Decimal("0.95"))
+    return SelfEvalPlan(p.region, p.code, p.fiscal_year, rate, missed, shortfall)
+
+
+def plan_self_evaluations(projects: list[ProjectPlan], goals: list[GoalPlan]) -> list[SelfEvalPlan]:
+    sizes = {(g.region, g.project_code): len(g.indicators) for g in goals}
+    return [plan_self_evaluation(p, sizes.get((p.region, p.code), 0)) for p in projects if evaluated(p)]
+
+
+def actual_for(operator: str, target: Decimal, share: Decimal) -> Decimal:
+    """The actual value reported against a target: met (`share` 1) or missed to `share` of it (above a
+    ceiling by as much). Whole targets stay whole."""
+    places = max(0, -int(target.as_tuple().exponent))
+    step = Decimal(1).scaleb(-places)
+    if share >= 1:
+        return target
+    if operator in ("≤", "<"):
+        value = target * (2 - share) if target > 0 else step
+        return max(value.quantize(step, rounding=ROUND_HALF_UP), target + step)
+    if operator == "=" and target <= 0:
+        return step
+    return min((target * share).quantize(step, rounding=ROUND_HALF_UP), target - step)

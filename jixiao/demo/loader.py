@@ -16,12 +16,16 @@ rather than through the user-scoped selectors.
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Any
 
 from django.db import transaction
 
+from jixiao.appraisals import bulk as appraisal_bulk
+from jixiao.appraisals.services import ReviewAmounts
 from jixiao.core import context
 from jixiao.demo import tables as t
+from jixiao.demo.appraisals import AppraisalPlan, plan_appraisals
 from jixiao.demo.generate import (
     APPROVED,
     PASSED,
@@ -29,11 +33,19 @@ from jixiao.demo.generate import (
     LibraryPlan,
     OrgPlan,
     ProjectPlan,
+    SelfEvalPlan,
+    actual_for,
     plan_goals,
     plan_library,
     plan_organizations,
     plan_projects,
+    plan_self_evaluations,
+    rng_for,
 )
+from jixiao.evaluations import recheck_services
+from jixiao.evaluations import services as evaluation_services
+from jixiao.evaluations.models import IndicatorResult, SamplingPlan, SelfEvaluation
+from jixiao.evaluations.services import FormEntry, IndicatorEntry
 from jixiao.goals import library as library_services
 from jixiao.goals import services as goal_services
 from jixiao.goals.bulk import GoalRow, upsert_goals
@@ -42,13 +54,18 @@ from jixiao.goals.services import GoalInput, IndicatorInput
 from jixiao.orgs import services as org_services
 from jixiao.orgs.models import Membership, Organization, Region, RuleSetting, User
 from jixiao.orgs.roles import Role
+from jixiao.orgs.rules_config import resolve
 from jixiao.projects import services as project_services
 from jixiao.projects.models import DomainTag, Project
 from jixiao.projects.services import ProjectInput
 from jixiao.rules.config import definition
+from jixiao.rules.scoring import ACHIEVED
+from jixiao.rules.scoring import PARTIAL as PARTLY
+from jixiao.rules.targets import QUALITATIVE
 
 DEMO_ACTION = "project.demo"
 GOAL_DEMO_ACTION = "goal.demo"
+APPRAISAL_DEMO_ACTION = "appraisal.demo"
 
 
 @dataclass(frozen=True)
@@ -75,6 +92,11 @@ class LoadReport:
     goals_walked: int = 0
     library_entries: int = 0
     library_counts: int = 0
+    assessments: int = 0
+    budget_reviews: int = 0
+    self_evaluations: int = 0
+    rechecks: int = 0
+    reevaluations: int = 0
     seconds: float = 0.0
     accounts: list[Account] = field(default_factory=list)
 
@@ -94,6 +116,11 @@ class LoadReport:
                 self.goals_walked,
                 self.library_entries,
                 self.library_counts,
+                self.assessments,
+                self.budget_reviews,
+                self.self_evaluations,
+                self.rechecks,
+                self.reevaluations,
             )
         )
 
@@ -128,6 +155,16 @@ def load(*, progress: Callable[[str], None] | None = None) -> LoadReport:
             )
             _library(plan_library(), regions, orgs, users, report)
             say(f"指标库 新增 {report.library_entries} 条，使用次数更新 {report.library_counts} 条")
+            _appraisals(plan_appraisals(project_plans), orgs, users, report)
+            say(f"事前绩效评估 新增 {report.assessments} 个，预算评审 新增 {report.budget_reviews} 个")
+            _layout_rule(regions, users)
+            _self_evaluations(plan_self_evaluations(project_plans, goal_plans), users, report)
+            _spot_check(regions, users, report)
+            _reevaluations(regions, users, report)
+            say(
+                f"绩效自评 新增 {report.self_evaluations} 份，抽查复核 {report.rechecks} 份，"
+                f"再评价 {report.reevaluations} 个"
+            )
     finally:
         context.deactivate(token)
     report.seconds = time.perf_counter() - started
@@ -457,3 +494,184 @@ def _library(
     for code, _, parent in t.REGIONS:
         if parent is None:
             report.library_counts += library_services.refresh_usage_counts(regions[code])
+
+
+# --- 事前绩效评估 and 预算评审 --------------------------------------------------------------------------
+
+
+def _appraisals(
+    plan: AppraisalPlan, orgs: dict[OrgKey, Organization], users: dict[str, User], report: LoadReport
+) -> None:
+    """Concluded assessments, as the region's performance user (the bureau concludes), and final budget
+    reviews recorded by the region's 评审中心 and signed by its whole 联评联审 panel, through the set-based
+    writers of `jixiao.appraisals.bulk` (audit action `appraisal.demo`)."""
+    wanted = [*plan.assessments, *plan.reviews]
+    projects = {
+        (p.region.code, p.fiscal_year, p.code): p
+        for p in Project.objects.filter(
+            region__code__in={a.region for a in wanted}, code__in={a.project_code for a in wanted}
+        ).select_related("region", "owner")
+    }
+    assessments: dict[str, list[appraisal_bulk.AssessmentRow]] = {}
+    for a in plan.assessments:
+        actor = t.PANELS[a.region]["performance"] if a.region in t.PANELS else _actor_for(a.region, users).username
+        assessments.setdefault(actor, []).append(
+            appraisal_bulk.AssessmentRow(
+                project=projects[(a.region, a.fiscal_year, a.project_code)],
+                assessor_kind=a.assessor_kind,
+                assessor_org=orgs[(a.region, a.assessor_key)],
+                scores=[appraisal_bulk.ScoreRow(s.dimension, s.item, s.score) for s in a.scores],
+                opinion=a.opinion,
+            )
+        )
+    for username, rows in assessments.items():
+        result = appraisal_bulk.record_assessments(actor=users[username], rows=rows, action=APPRAISAL_DEMO_ACTION)
+        report.assessments += result.created
+    reviews: dict[str, list[appraisal_bulk.ReviewRow]] = {}
+    for r in plan.reviews:
+        panel = t.PANELS[r.region]
+        listed = r.function_list
+        reviews.setdefault(panel["review_center"], []).append(
+            appraisal_bulk.ReviewRow(
+                project=projects[(r.region, r.fiscal_year, r.project_code)],
+                amounts=ReviewAmounts(r.submitted, r.approved, r.reduced),
+                signers={role: users[name] for role, name in panel.items()},
+                opinion=r.opinion,
+                function_list=appraisal_bulk.FunctionList(listed.items, dict(t.FP_OPTIONS)) if listed else None,
+            )
+        )
+    for username, review_rows in reviews.items():
+        result = appraisal_bulk.record_reviews(actor=users[username], rows=review_rows, action=APPRAISAL_DEMO_ACTION)
+        report.budget_reviews += result.created
+
+
+# --- self-evaluations, the spot check and 再评价 --------------------------------------------------------
+
+
+def _layout_rule(regions: dict[str, Region], users: dict[str, User]) -> None:
+    region, key, value, source = t.SICHUAN_LAYOUT
+    latest = RuleSetting.objects.filter(key=key, region=regions[region], fiscal_year__isnull=True).order_by("-version")
+    if latest.first() is None or latest.first().value != value:  # type: ignore[union-attr]
+        org_services.set_rule(
+            actor=_actor_for(region, users), key=key, region=regions[region], fiscal_year=None, value=value,
+            source=source, note="演示数据",
+        )  # fmt: skip
+
+
+def _entries(rows: list[IndicatorResult], missed: int, share: Decimal) -> list[IndicatorEntry]:
+    """What a unit states: every target met, except row `missed` (reached to `share`, with its reasons)."""
+    out = []
+    for n, row in enumerate(rows):
+        short = n == missed
+        entry = IndicatorEntry(id=row.pk)
+        if row.operator == QUALITATIVE:
+            entry.band = PARTLY if short else ACHIEVED
+            entry.manual_score = (
+                None if not short or row.weight is None else (row.weight * Decimal("0.7")).quantize(Decimal("0.01"))
+            )
+            entry.actual_text = "部分达成年度指标，效果有待提升" if short else "达成年度指标"
+        elif row.target_value is None:
+            entry.not_applicable, entry.not_applicable_reason = True, "年度指标值未量化，本年度不予考核"
+        else:
+            entry.actual_value = actual_for(row.operator, row.target_value, share if short else Decimal(1))
+        if short:
+            entry.deviation_reason = "受项目实施进度和外部条件影响，部分任务未能在年度内完成"
+            entry.improvement_measures = "加强过程监控，按月调度实施进度，结转部分于次年一季度完成"
+        out.append(entry)
+    return out  # fmt: skip
+
+
+def _self_evaluations(plans: list[SelfEvalPlan], users: dict[str, User], report: LoadReport) -> None:
+    """Each planned self-evaluation prefilled from the approved goal, filled in and submitted through the
+    services, as the region's performance user (who may act for its units); forms already there are kept."""
+    projects = {
+        (p.region.code, p.code): p
+        for p in Project.objects.filter(
+            region__code__in={s.region for s in plans}, code__in={s.project_code for s in plans}
+        ).select_related("region", "owner", "self_evaluation")
+    }
+    for s in plans:
+        project = projects[(s.region, s.project_code)]
+        if hasattr(project, "self_evaluation"):
+            continue
+        actor = _actor_for(s.region, users)
+        layout = resolve("self_evaluation.layout", project.region, project.fiscal_year).value
+        evaluation = evaluation_services.prefill(actor=actor, project=project, layout=layout)
+        budget = evaluation.budget_full_year or Decimal(0)
+        slow = s.execution_rate < Decimal("0.9")
+        data = FormEntry(
+            annual_goal_actual="年度目标基本完成，资金使用规范，项目按计划实施。",
+            executed=(budget * s.execution_rate).quantize(Decimal("0.01")),
+            execution_reason="部分资金按合同进度在次年支付" if slow else "",
+            indicators=_entries(list(evaluation.indicators.all()), s.missed, s.shortfall),
+        )
+        evaluation = evaluation_services.save_entries(actor=actor, evaluation=evaluation, data=data)
+        evaluation_services.submit(actor=actor, evaluation=evaluation)
+        report.self_evaluations += 1
+
+
+def _spot_check(regions: dict[str, Region], users: dict[str, User], report: LoadReport) -> None:
+    """中阳's spot check of 16 self-evaluations (all 优), re-checked by its 绩效股: about half hold, the
+    others lose points on outputs and effects reported too generously and on spending paid after the year."""
+    name, size, seed = t.ZHONGYANG_SPOT_CHECK
+    region = regions[t.ZHONGYANG]
+    if SamplingPlan.objects.filter(region=region, name=name).exists():
+        return
+    actor = users[t.REGION_ACTORS[t.ZHONGYANG]]
+    plan = recheck_services.create_plan(
+        actor=actor,
+        data=recheck_services.PlanInput(
+            region=region, year=2023, population="projects", method="stratified", strata="department", size=size,
+            seed=seed, filters={"self_evaluated": True}, name=name,
+        ),
+    )  # fmt: skip
+    for item in recheck_services.draw(actor=actor, plan=plan):
+        evaluation = SelfEvaluation.objects.get(project_id=item.project_id)
+        recheck = recheck_services.assign_recheck(actor=actor, evaluation=evaluation, sample_item=item, rechecker=actor)
+        lowered = rng_for("recheck", item.project_id and evaluation.project.code).random() < 0.5
+        entries = []
+        for row in recheck.indicators.all():
+            entry = recheck_services.RecheckEntry(
+                id=row.pk, **{f: getattr(row, f) for f in recheck_services.COPIED_ENTRIES}
+            )
+            if lowered and row.level1 != "满意度指标" and row.target_value and row.operator in ("≥", ">"):
+                entry.actual_value = actual_for(row.operator, row.target_value, Decimal("0.6"))
+                entry.comment = "按验收资料核实，完成数量低于自评所报"
+            entries.append(entry)
+        executed = (evaluation.budget_full_year or Decimal(0)) * (Decimal("0.86") if lowered else Decimal(1))
+        data = FormEntry(executed=executed.quantize(Decimal("0.01")), indicators=list(entries))
+        findings = "自评完成值与验收资料不符，部分资金次年支付未计入执行偏差" if lowered else "自评内容属实"
+        recheck_services.save_recheck(actor=actor, recheck=recheck, data=data, findings=findings, complete=True)
+        report.rechecks += 1  # fmt: skip
+
+
+def _reevaluations(regions: dict[str, Region], users: dict[str, User], report: LoadReport) -> None:
+    """蔡甸's 再评价: 17 departments drawn and scored on the five aspects; most lack internal rules."""
+    name, size, seed = t.CAIDIAN_REEVALUATION
+    region = regions[t.CAIDIAN]
+    if SamplingPlan.objects.filter(region=region, name=name).exists():
+        return
+    actor = users[t.REGION_ACTORS[t.CAIDIAN]]
+    plan = recheck_services.create_plan(
+        actor=actor,
+        data=recheck_services.PlanInput(
+            region=region, year=2023, population="departments", method="simple", size=size, seed=seed, name=name
+        ),
+    )
+    aspects = resolve("evaluation.reevaluation_aspects", region, 2023).value
+    for item in recheck_services.draw(actor=actor, plan=plan):
+        rng = rng_for("reevaluation", item.department.code)
+        no_rules = rng.random() < 0.7
+        scores = []
+        for n, a in enumerate(aspects):
+            points = Decimal(str(a["points"]))
+            low = n == 0 and no_rules
+            share = Decimal(str(round(rng.uniform(0.2, 0.4) if low else rng.uniform(0.75, 1.0), 2)))
+            finding = "未制定单位内部预算绩效管理制度" if low else ""
+            scores.append(recheck_services.AspectScore(a["key"], (points * share).quantize(Decimal("0.5")), finding))
+        recheck_services.save_reevaluation(
+            actor=actor, department=item.department, year=2023, scores=scores, sample_item=item, complete=True,
+            findings="按要求编制并公开绩效目标、完成2023年度项目和部门整体绩效自评；"
+            + ("未制定内部预算绩效管理制度。" if no_rules else "制度较完备。"),
+        )  # fmt: skip
+        report.reevaluations += 1

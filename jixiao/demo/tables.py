@@ -76,6 +76,7 @@ REGIONS: list[tuple[str, str, str | None]] = [
 
 ZHONGYANG, LVLIANG, YUECHI, CAIDIAN, BAOJI, LINYOU = "141129", "141100", "511621", "420114", "610300", "610329"
 TAIBAI = "610331"
+FENGXIANG, MEIXIAN = "610305", "610326"
 
 # Every city, county and district a report speaks of gets a finance bureau with its divisions.
 BUREAU_REGIONS = [
@@ -112,7 +113,17 @@ DIVISION_NAMES = {(LINYOU, "jx"): "麟游县财政局绩效评价股", ("610330"
 
 # How many 一级预算单位 (departments) each region has. 岳池 and 蔡甸 are the reports' figures; the
 # others are the demo's choice. Regions not listed have a finance bureau only.
-DEPARTMENT_COUNTS = {ZHONGYANG: 60, LVLIANG: 48, YUECHI: 85, CAIDIAN: 70, BAOJI: 50, LINYOU: 24, TAIBAI: 30}
+DEPARTMENT_COUNTS = {
+    ZHONGYANG: 60,
+    LVLIANG: 48,
+    YUECHI: 85,
+    CAIDIAN: 70,
+    BAOJI: 50,
+    LINYOU: 24,
+    TAIBAI: 30,
+    FENGXIANG: 45,
+    MEIXIAN: 40,
+}
 
 
 @dataclass(frozen=True)
@@ -150,6 +161,8 @@ NAMED_ORGS: list[NamedOrg] = [
     NamedOrg(YUECHI, "minzheng", "岳池县民政局", "department", SOCIAL, YC),
     NamedOrg(YUECHI, "nongyeyuanqu", "岳池县现代农业园区服务中心", "department", RURAL, YC),
     NamedOrg(YUECHI, "youxi", "岳池县酉溪镇人民政府", "department", RURAL, YC),
+    # The report says a third party assessed the five projects without naming it: the demo names one.
+    NamedOrg(YUECHI, "ag.shuzheng", "四川蜀正绩效评价咨询有限公司", "agency", GENERAL, generated=True),
     # 蔡甸区
     NamedOrg(CAIDIAN, "minzheng", "蔡甸区民政局", "department", SOCIAL, CD),
     NamedOrg(CAIDIAN, "dashuju", "蔡甸区大数据中心", "department", GENERAL, CD),
@@ -353,8 +366,49 @@ LVLIANG_2023 = Figures(30, "216600")
 BAOJI_2023_EX_ANTE = Figures(
     59, "24053.22", approved="14892.89", cut="9160.33", cut_rate="38.08", rejected=4, conditional=13
 )
+# 宝鸡's software projects: 「两年来共对15个软件开发项目进行了绩效和成本评估，预算平均审减率33.75%」, costed by
+# function points (国家标准《软件工程 软件开发成本度量规范》, 行业生产率数据, 年度IT行业人月费率). The demo puts
+# the 15 among the 59 of 2023 and aims each review near that rate.
+BAOJI_SOFTWARE = 15
+BAOJI_SOFTWARE_CUT = "33.75"
+# The demo's function-point basis for 宝鸡: the default benchmark, 电子政务 productivity, and the man-month
+# rate of 西安 (the benchmark gives none for 宝鸡; 西安 is the nearest city it lists).
+FP_OPTIONS = {"benchmark": "CSBMK-202510", "industry": "电子政务", "city": "西安", "stage": "预算"}
+
+
+@dataclass(frozen=True)
+class ReviewFigures:
+    """A county's budget reviews (预算评审) as the 宝鸡 report gives them: projects, 送审 and 审减 in 万元;
+    `cancelled` projects (and `cancelled_total`) were cut whole; `rejected` projects concluded 不予支持
+    (the demo's choice where the report gives no figure) and were cut whole too."""
+
+    region: str
+    year: int
+    count: int
+    submitted: str
+    reduced: str
+    cancelled: int = 0
+    cancelled_total: str = ""
+    assessed: bool = False
+    rejected: int = 0
+
+
+# 凤翔区 2023: 「完成800个项目支出评审任务，送审金额22,404万元，审定金额8,873万元，审减13,531万元，审减率达到60%。
+# 其中取消低效、无效、不合理项目170个涉及金额7,909万元」 (13531 / 22404 = 60.40%).
+FENGXIANG_2023 = ReviewFigures(FENGXIANG, 2023, 800, "22404", "13531", cancelled=170, cancelled_total="7909")
+# 麟游县 2024: 「经过对 2024 年项目资金评审，共审核上报项目 572 个，资金总额 29026.74 万元，审减资金 3110 万元，
+# 审减率 10.71%」.
+LINYOU_2024 = ReviewFigures(LINYOU, 2024, 572, "29026.74", "3110")
+# 眉县 (the 2023 report): 「对总额80126.57万元的427个项目开展事前绩效评估，审减金额27948.14万元」 (34.88%);
+# the finance bureau assessed them; 9 不予支持 is the demo's choice.
+MEIXIAN_2023 = ReviewFigures(MEIXIAN, 2023, 427, "80126.57", "27948.14", assessed=True, rejected=9)
+COUNTY_REVIEWS = [FENGXIANG_2023, LINYOU_2024, MEIXIAN_2023]
+# 中阳县 2024: the 37 new projects of 500万元 or more 「评估结果都在90分以上」.
+ZHONGYANG_MIN_SCORE = "90"
 
 # --- accounts ----------------------------------------------------------------------------------------
+
+PANEL_SUFFIXES = (("ys", "budget"), ("jx", "performance"), ("jj", "sector"), ("ps", "review_center"))
 
 # (username, display name, region, organization key, role). One shared password, DEMO_PASSWORD.
 USERS = [
@@ -377,10 +431,35 @@ USERS = [
     ("taibai_jj", "太白县财政局经济建设股（演示）", TAIBAI, "czj.jj", "sector"),
     ("taibai_ps", "太白县财政预算评审中心（演示）", TAIBAI, "czj.ps", "review_center"),
     ("taibai_ys", "太白县财政局预算股（演示）", TAIBAI, "czj.ys", "budget"),
+    # The 联评联审 panels (预算科, 绩效科, 归口科室, 评审中心) of 宝鸡市 and of the three counties whose
+    # budget reviews the 宝鸡 report counts; 宝鸡's 绩效科 is `baoji_jx`.
+    ("baoji_ys", "宝鸡市财政局预算科（演示）", BAOJI, "czj.ys", "budget"),
+    ("baoji_jj", "宝鸡市财政局经济建设科（演示）", BAOJI, "czj.jj", "sector"),
+    ("baoji_ps", "宝鸡市财政预算评审中心（演示）", BAOJI, "czj.ps", "review_center"),
+    *[
+        (f"{prefix}_{suffix}", f"{name}财政{division}（演示）", region, f"czj.{suffix}", role)
+        for prefix, name, region in (
+            ("fengxiang", "凤翔区", FENGXIANG),
+            ("meixian", "眉县", MEIXIAN),
+            ("linyou", "麟游县", LINYOU),
+        )
+        for suffix, division, role in (
+            ("ys", "局预算股", "budget"),
+            ("jx", "局绩效评价股" if region == LINYOU else "局绩效股", "performance"),
+            ("jj", "局经济建设股", "sector"),
+            ("ps", "预算评审中心", "review_center"),
+        )
+    ],
+    ("shuzheng_pg", "四川蜀正绩效评价咨询有限公司（演示）", YUECHI, "ag.shuzheng", "agency"),
 ]
 
 # Who writes each region's projects and rules: the performance user of the region or of a region above.
 REGION_ACTORS = {ZHONGYANG: "zhongyang_jx", LVLIANG: "lvliang_jx", YUECHI: "yuechi_jx", CAIDIAN: "caidian_jx"}
+# Who records each region's budget reviews (评审中心) and who signs for its 联评联审 panel, by role.
+PANELS = {
+    region: {role: f"{prefix}_{suffix}" for suffix, role in PANEL_SUFFIXES}
+    for region, prefix in ((BAOJI, "baoji"), (FENGXIANG, "fengxiang"), (MEIXIAN, "meixian"), (LINYOU, "linyou"))
+}
 BAOJI_ACTOR = "baoji_jx"  # 宝鸡市 and every county and district under it
 
 # --- goals under review ------------------------------------------------------------------------------
@@ -608,3 +687,46 @@ CONSTRUCTION_WORDS = ("工程", "建设", "改造", "修缮", "修复")
 
 # Fund sources beyond 本级财政资金 by domain: (chance of 上级转移支付).
 TRANSFER_CHANCE = {RURAL: 0.7, SOCIAL: 0.6, HEALTH: 0.5, EDU: 0.4, ECO: 0.4, TRANSPORT: 0.4}
+
+# --- self-evaluations (绩效自评) and 抽查复核 ----------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class OverallBudgets:
+    """部门整体支出 of every 一级预算单位 of a region and year, self-evaluated as a whole; `total` in 万元
+    (the report's when it gives one, else the demo's choice, said in `note`)."""
+
+    region: str
+    year: int
+    total: str
+    note: str
+
+
+# 蔡甸区 2024: 70 一级预算单位 self-evaluated their 2023 department-overall spending, 32.59亿元; 岳池县 2023:
+# 85 一级预算单位 self-evaluated their 2022 spending (the report gives no amount: 岳池's is the demo's).
+OVERALL_BUDGETS = [
+    OverallBudgets(CAIDIAN, 2023, "325900", "蔡甸区2024年部门整体支出绩效自评：70家一级预算单位、32.59亿元"),
+    OverallBudgets(
+        YUECHI, 2022, "186420.50", "岳池县2023年85个一级预算单位开展2022年部门整体支出绩效自评（金额为演示生成）"
+    ),
+]
+# 四川 regions fill in the 四川 layout of the 自评表 (预算执行情况10分 + 绩效指标90分).
+SICHUAN_LAYOUT = (
+    YUECHI,
+    "self_evaluation.layout",
+    "sichuan",
+    "四川省2023年度项目支出绩效自评表：预算执行情况（10分）+ 绩效指标（90分）",
+)
+# 中阳县's 2023 projects of the departments its report names for the spot check (住建局, 交通运输局, 职业中学
+# under 教育局 …), self-evaluated in 2024 in the provincial system: (owner keys, 万元 total, count), the demo's.
+ZHONGYANG_2023_EVALUATED = (
+    ("zhujian", "jiaotong", "jiaotong.nongcungonglu", "jiaoyu", "jiaoyu.zhiye", "nongye"),
+    "21680.40",
+    48,
+)
+# The 2024 spot check of 中阳's 2023 self-evaluations: 16 projects, every one self-graded 优 (the report);
+# the re-checks' findings are the demo's.
+ZHONGYANG_SPOT_CHECK = ("中阳县2023年预算绩效自评抽查", 16, 20240315)
+# 蔡甸's 再评价: 30% of its departments drawn, 17 re-evaluated on 5 aspects (the report); most had no internal
+# performance-management rules of their own (the report's first finding).
+CAIDIAN_REEVALUATION = ("蔡甸区2024年财政绩效再评价（抽取部门）", 17, 20240520)

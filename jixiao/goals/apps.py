@@ -11,4 +11,4 @@ class GoalsConfig(AppConfig):
         from jixiao.goals import gates
         from jixiao.projects import services as project_services
 
-        project_services.register_budget_approval_hook(gates.approve_goal_with_budget)
+        project_services.register_transition_hook("approve_budget", gates.approve_goal_with_budget)

@@ -13,6 +13,7 @@ Reads and writes are set-based, a few statements per chunk of rows (`jixiao.core
 """
 
 from dataclasses import dataclass, field
+from operator import attrgetter
 from typing import Any, NamedTuple
 
 from django.db import transaction
@@ -45,7 +46,7 @@ class GoalRow(NamedTuple):
     """A project and the goal stated for it. `status` is for loaders of goals already reviewed
     elsewhere (the demo): only an actor who may decide on the project's budget may state it."""
 
-    project: Project
+    project: Any  # a Project, or a record with its pk (only the pk is read)
     data: GoalInput
     status: str | None = None
 
@@ -100,17 +101,46 @@ class _Plan:
         default_factory=list
     )
     rows: list[GoalRow] = field(default_factory=list)
+    validated: bool = False
+
+
+def fingerprint(data: GoalInput) -> tuple[Any, ...]:
+    """What makes two statements of a goal the same (texts as stored, every indicator value; not the
+    library links, which a file does not carry): compared with `stored_fingerprints` to leave
+    unchanged goals alone before validating them again."""
+    return (*_texts(_clean(data)), [_values(i)[:-1] for i in data.indicators])
+
+
+def stored_fingerprints(project_ids: list[int]) -> dict[int, tuple[Any, ...]]:
+    """Project id → the fingerprint of the goal version an upsert would compare with and write to."""
+    found: dict[int, tuple[Any, ...]] = {}
+    for start in range(0, len(project_ids), CHUNK):
+        goals = _goals(project_ids[start : start + CHUNK])
+        current = {pid: g for pid, versions in goals.items() if (g := _current(versions)) is not None}
+        indicators = _indicators([g.pk for g in current.values()])
+        for pid, g in current.items():
+            rows = [values[:-1] for values in indicators.get(g.pk, [])]
+            found[pid] = (g.annual_goal, g.mid_term_goal, g.has_beneficiaries, rows)
+    return found
 
 
 def upsert_goals(
-    *, actor: Any, rows: list[GoalRow], dry_run: bool, action: str = "goal.import", generated: bool = False
+    *,
+    actor: Any,
+    rows: list[GoalRow],
+    dry_run: bool,
+    action: str = "goal.import",
+    generated: bool = False,
+    validated: bool = False,
 ) -> GoalUpsertResult:
     """Create or rewrite the goals of many projects, in one transaction; `generated` marks demo data.
+    `validated`: the caller has run `services.input_errors` on every row with its region's tree (an
+    import does, to locate the errors in the file) and it is not run again.
 
     If any row is refused, nothing is written and `UpsertRefused` lists them all (its `index` is the
     row's position in `rows`); with `dry_run` nothing is written either and the result counts what
     would happen and lists the refused rows (an import's preview)."""
-    plan = _Plan(rows=list(rows))  # rows are replaced by their cleaned data as they are decided
+    plan = _Plan(rows=list(rows), validated=validated)  # rows are replaced by their cleaned data when decided
     if dry_run:
         return _classify(actor, plan)
     with transaction.atomic():
@@ -154,7 +184,7 @@ def _decide(
     places: dict[int, _Place],
     goals: dict[int, list[_Stored]],
     current: dict[int, _Stored | None],
-    indicators: dict[int, list[IndicatorInput]],
+    indicators: dict[int, list[tuple[Any, ...]]],
     rules: dict[tuple[int, int], dict[str, Any]],
     seen: dict[int, int],
 ) -> Refusal | None:
@@ -174,12 +204,16 @@ def _decide(
         return Refusal(index, "project", f"{where}与第{seen[pid] + 1}条重复：一个项目只能有一份绩效目标")
     seen[pid] = index
     settings = rules[(place.region_id, place.fiscal_year)]
-    errors = input_errors(row.data, settings["goals.indicator_tree"])
+    data = _clean(row.data)
+    stored = current.get(pid)
+    old_rows = indicators.get(stored.pk, []) if stored is not None else []
+    if stored is not None and (row.status is None or row.status == stored.status) and _same(stored, old_rows, data):
+        result.unchanged += 1  # as stored: not validated again, not written
+        return None
+    errors = [] if plan.validated else input_errors(row.data, settings["goals.indicator_tree"])
     if errors:
         return Refusal(index, errors[0].field, f"{where}：{errors[0].message}")
-    data = _clean(row.data)
     plan.rows[index] = GoalRow(row.project, data, row.status)
-    stored = current.get(pid)
     status = _status_fields(row.status, place, settings) if row.status is not None else None
     if stored is None:
         versions = goals.get(pid, [])
@@ -189,12 +223,8 @@ def _decide(
         plan.creates.append((index, pid, place, version, status or _status_fields(Status.DRAFT, place, settings)))
         result.created += 1
         return None
-    old = indicators.get(stored.pk, [])
+    old = [IndicatorInput(**dict(zip(INDICATOR_FIELDS, values, strict=True))) for values in old_rows]
     new = _keep_library_links(data.indicators, old)
-    same = _same(stored, old, data, new) and (row.status is None or row.status == stored.status)
-    if same:
-        result.unchanged += 1
-        return None
     if row.status is None and stored.status not in Goal.EDITABLE_BY_UNIT:
         return Refusal(index, "status", _locked(where, stored.status))
     if row.status in IN_FORCE and any(
@@ -246,17 +276,20 @@ def _keep_library_links(new: list[IndicatorInput], old: list[IndicatorInput]) ->
     return out
 
 
-def _values(items: list[IndicatorInput]) -> list[tuple[Any, ...]]:
-    return [tuple(getattr(i, n) for n in INDICATOR_FIELDS) for i in items]
+# An indicator's values in INDICATOR_FIELDS order (library_entry_id last), built without a getattr per field.
+_values = attrgetter(*INDICATOR_FIELDS)
+assert INDICATOR_FIELDS[-1] == "library_entry_id"
 
 
-def _same(stored: _Stored, old: list[IndicatorInput], data: GoalInput, new: list[IndicatorInput]) -> bool:
+def _same(stored: _Stored, old: list[tuple[Any, ...]], data: GoalInput) -> bool:
+    """Same texts and the same indicators in the same order; library links aside (a file does not carry
+    them, and an indicator keeps its stored link)."""
     return (
         stored.annual_goal == data.annual_goal
         and stored.mid_term_goal == data.mid_term_goal
         and stored.has_beneficiaries == data.has_beneficiaries
-        and len(old) == len(new)
-        and _values(old) == _values(new)
+        and len(old) == len(data.indicators)
+        and all(o[:-1] == _values(i)[:-1] for o, i in zip(old, data.indicators, strict=True))
     )
 
 
@@ -295,14 +328,14 @@ def _goals(ids: list[int]) -> dict[int, list[_Stored]]:
     return found
 
 
-def _indicators(goal_ids: list[int]) -> dict[int, list[IndicatorInput]]:
-    """Goal id → its indicators in order, as inputs (what a save of them would state)."""
-    found: dict[int, list[IndicatorInput]] = {}
+def _indicators(goal_ids: list[int]) -> dict[int, list[tuple[Any, ...]]]:
+    """Goal id → its indicators' values in order (INDICATOR_FIELDS), as tuples: most are only compared."""
+    found: dict[int, list[tuple[Any, ...]]] = {}
     if not goal_ids:
         return found
     rows = Indicator.objects.filter(goal_id__in=goal_ids).order_by("goal_id", "position", "id")
-    for goal_id, *values in rows.values_list("goal_id", *INDICATOR_FIELDS):
-        found.setdefault(goal_id, []).append(IndicatorInput(**dict(zip(INDICATOR_FIELDS, values, strict=True))))
+    for values in rows.values_list("goal_id", *INDICATOR_FIELDS):
+        found.setdefault(values[0], []).append(values[1:])
     return found
 
 
@@ -364,7 +397,7 @@ def _write(actor: Any, action: str, plan: _Plan, generated: bool) -> None:
     insert(
         Indicator,
         _INDICATOR_COLUMNS,
-        [(gid, n, *values) for gid, inds in items for n, values in enumerate(_values(inds), start=1)],
+        [(gid, n, *_values(i)) for gid, inds in items for n, i in enumerate(inds, start=1)],
     )
     insert_audit(
         audit_rows(

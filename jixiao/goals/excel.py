@@ -11,6 +11,13 @@ bracket widths and trailing notes in brackets (「年度资金总额（万元）
 Published forms merge 一级 and 二级 cells down their rows; the merged area reads as empty cells, so an
 empty 一级 or 二级 takes the value above it within the block.
 
+Three shapes besides the export's own are read:
+- the 财预〔2015〕88号 annex with 中期 and 年度 indicators side by side (一级指标 | 二级指标 | 三级指标 | 指标值 |
+  二级指标 | 三级指标 | 指标值): the right-hand set is the year's, the left-hand 指标值 its 中期指标值;
+- a header row over a second one (指标值 over 中期指标值 | 年度指标值);
+- one flat table for many projects, as budget disclosures publish them (单位名称 | 项目名称 | 年度目标 |
+  一级指标 | … | 指标值 | 度量单位), the project cells merged down its rows: each project is a block of its own.
+
 Sheets are read row by row (`CalamineSheet.iter_rows`): a block at a time is held in Python, never a
 copy of the whole sheet. Writing uses XlsxWriter in constant-memory mode (rows written in order).
 """
@@ -29,7 +36,8 @@ from jixiao.imports.tables import Problem, TableError, cell_text, column_letter
 
 PROJECT_TITLE = "项目支出绩效目标申报表"
 DEPARTMENT_TITLE = "部门整体绩效目标申报表"
-TITLE_MARK = "绩效目标申报表"
+# 「项目支出绩效目标申报表」, 「部门整体支出绩效目标表」, 「2026年项目支出绩效目标表」 …
+TITLE_MARK = re.compile(r"绩效目标(?:申报)?表")
 
 
 @dataclass(frozen=True)
@@ -43,7 +51,9 @@ class Label:
 # Header cells of a block, in the order the export writes them.
 HEADER_LABELS = [
     Label("code", "项目编码", ("项目代码", "部门编码", "单位编码")),
-    Label("name", "项目名称", ("部门（单位）名称", "部门名称", "单位名称", "预算单位名称")),
+    Label("name", "项目名称"),
+    # A 部门整体 form names the department; where a flat table has both, the project's name wins.
+    Label("name", "部门（单位）名称", ("部门名称", "单位名称", "预算单位名称", "部门（单位）"), rank=1),
     Label("department", "主管部门", ("主管部门及代码", "主管部门名称", "一级预算单位")),
     Label("unit", "实施单位", ("实施单位名称",)),
     Label("attribute", "项目属性"),
@@ -75,6 +85,10 @@ INDICATOR_LABELS = [
     Label("remark", "备注"),
 ]
 REQUIRED_COLUMNS = ("level1", "level2", "name", "target")
+# Columns that a 88号 form repeats for its 中期 set, left of the 年度 one: the key the left one keeps.
+MID_TERM_COLUMNS = {"level2": "mid_term_level2", "name": "mid_term_name", "target": "mid_term_target"}
+# Header labels that may head a column of a flat table, one project per group of rows.
+ROW_KEYS = ("code", "name", "department", "unit", "annual_goal", "mid_term_goal")
 COLUMN_HEADERS = {lb.key: lb.header for lb in INDICATOR_LABELS}
 FILLED_DOWN = ("level1", "level2")
 
@@ -115,7 +129,7 @@ def classify(raw: str) -> tuple[str, Label | None, Label | None, bool]:
     is a form's title. Texts repeat from block to block (level names, labels, scoring rules): each
     distinct one is worked out once."""
     text = normalize_label(raw)
-    return text, _match(text, _COLUMNS), _match(text, _HEADERS), TITLE_MARK in text
+    return text, _match(text, _COLUMNS), _match(text, _HEADERS), TITLE_MARK.search(text) is not None
 
 
 @dataclass
@@ -138,7 +152,8 @@ class Block:
     ranks: dict[str, int] = field(default_factory=dict)
     table_row: int | None = None
     columns: dict[str, tuple[int, str]] = field(default_factory=dict)  # key → (column, header as written)
-    rows: list[tuple[int, dict[str, Any]]] = field(default_factory=list)  # (row, {key: raw value})
+    row_keys: dict[str, int] = field(default_factory=dict)  # a flat table's project columns: key → column
+    rows: list[tuple[int, dict[str, str]]] = field(default_factory=list)  # (row, {key: cell as text})
     problems: list[Problem] = field(default_factory=list)
 
     def text(self, key: str) -> str:
@@ -178,15 +193,26 @@ class _Reader:
 
     def feed(self, r: int, raw: list[Any]) -> Block | None:
         """Read row `r`; return the block it closes, if any."""
-        texts = {i: classify(v) for i, v in enumerate(raw) if type(v) is str and v}
+        # One pass over the row's text cells (most rows are indicator rows: no label, no title).
+        columns: dict[int, Label] = {}
+        labels: dict[int, Label] = {}
+        title = ""
+        texts = 0
+        for i, v in enumerate(raw):
+            if type(v) is str and v:
+                texts += 1
+                _, column, label, is_title = classify(v)
+                if column is not None:
+                    columns[i] = column
+                if label is not None:
+                    labels[i] = label
+                if is_title and not title:
+                    title = v.strip()
         if not texts and raw.count("") + raw.count(None) == len(raw):
             self.below.clear()
             return None
         block = self.block
-        columns = {i: t[1] for i, t in texts.items() if t[1] is not None}
         is_table = len(columns) >= 3 and {"level1", "name"} <= {lb.key for lb in columns.values()}
-        labels = {i: t[2] for i, t in texts.items() if t[2] is not None}
-        title = next((raw[i].strip() for i, t in texts.items() if t[3]), "")
         closed: Block | None = None
         starts = bool(title) or (bool(labels) and not is_table)
         if block is not None and (
@@ -206,13 +232,13 @@ class _Reader:
         if block is None:
             return closed
         if is_table:
-            self._table_header(block, r, raw, columns)
+            self._table_header(block, r, raw, columns, labels)
         elif block.table_row == r - 1 and columns and not block.rows:
             # A second header row under a merged one: 指标值 over 中期指标值 | 年度指标值.
             for i, label in columns.items():
                 block.columns[label.key] = (self.offset + i, cell_text(raw[i]))
         elif block.table_row is not None:
-            self._indicator(block, r, raw)
+            return self._indicator(block, r, raw) or closed
         else:
             self._header(block, r, raw, labels, title)
         return closed
@@ -248,9 +274,21 @@ class _Reader:
         block.header[label.key] = value
         block.ranks[label.key] = label.rank
 
-    def _table_header(self, block: Block, r: int, raw: list[Any], columns: dict[int, Label]) -> None:
+    def _table_header(
+        self, block: Block, r: int, raw: list[Any], columns: dict[int, Label], labels: dict[int, Label]
+    ) -> None:
         block.table_row = r
+        ranks: dict[str, int] = {}
+        for i, label in sorted(labels.items()):
+            if label.key in ROW_KEYS and ranks.get(label.key, label.rank + 1) > label.rank:
+                block.row_keys[label.key] = self.offset + i
+                ranks[label.key] = label.rank
         for i, label in sorted(columns.items()):
+            mid = MID_TERM_COLUMNS.get(label.key)
+            if label.key in block.columns and mid and mid not in block.columns:
+                block.columns[mid] = block.columns[label.key]  # the 中期 set comes first
+                block.columns[label.key] = (self.offset + i, cell_text(raw[i]))
+                continue
             if label.key in block.columns:
                 first = column_letter(block.columns[label.key][0])
                 letter = column_letter(self.offset + i)
@@ -262,22 +300,53 @@ class _Reader:
                 continue
             block.columns[label.key] = (self.offset + i, cell_text(raw[i]))
 
-    def _indicator(self, block: Block, r: int, raw: list[Any]) -> None:
+    def _indicator(self, block: Block, r: int, raw: list[Any]) -> Block | None:
+        """Read an indicator row; in a flat table, a row naming another project closes the block."""
+        closed = self._next_project(block, r, raw) if block.row_keys else None
+        block = self.block or block
         width = len(raw)
-        values = {
-            key: (raw[i - self.offset] if i - self.offset < width else "") for key, (i, _) in block.columns.items()
+        offset = self.offset
+        values = {  # as text: what the importer reads (a number typed in a cell as its plain text)
+            key: ((v.strip() if type(v := raw[i - offset]) is str else cell_text(v)) if i - offset < width else "")
+            for key, (i, _) in block.columns.items()
         }
         for key in FILLED_DOWN:
-            text = cell_text(values.get(key, ""))
+            text = values.get(key, "")
             if text:
                 if key == "level1" and text != self.above.get("level1"):
                     self.above.pop("level2", None)  # a new 一级 starts its own 二级 merge
                 self.above[key] = text
             else:
                 values[key] = self.above.get(key, "")
-        if not cell_text(values.get("name", "")) and not cell_text(values.get("target", "")):
-            return  # a spacer, a merged remainder, or the signature line under the table
+        if not values.get("name") and not values.get("target"):
+            return closed  # a spacer, a merged remainder, or the signature line under the table
         block.rows.append((r, values))
+        return closed
+
+    def _next_project(self, block: Block, r: int, raw: list[Any]) -> Block | None:
+        """A flat table row: its project cells (merged down, so filled only on a project's first row)
+        fill the block's header; different ones start the next block."""
+        found = {
+            key: Located(raw[i - self.offset], r, i)
+            for key, i in block.row_keys.items()
+            if i - self.offset < len(raw) and cell_text(raw[i - self.offset])
+        }
+        identity = "code" if "code" in block.row_keys else "name"
+        closed = None
+        if identity in found and block.rows and cell_text(found[identity].value) != block.text(identity):
+            closed = block
+            block = self.block = Block(
+                self.sheet, r, title=block.title, table_row=block.table_row, columns=block.columns,
+                row_keys=block.row_keys,
+            )  # fmt: skip
+            self.above = {}
+        elif identity in found and not block.rows:
+            block.row = r  # the first project of the table starts at its first row, not at the title
+        for key, value in found.items():
+            if not block.rows or key not in block.header:  # the table's cells win over labels above it
+                block.header[key] = value
+                block.ranks[key] = 0
+        return closed
 
 
 def read_blocks(path: Path) -> Iterator[Block]:

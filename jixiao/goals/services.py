@@ -15,11 +15,9 @@ a new version, reviewed through the chain, that replaces the approved one when i
 from collections.abc import Iterable
 from dataclasses import dataclass, field, fields, replace
 from decimal import Decimal
-from typing import Any
+from typing import Any, Protocol
 
-from django.core.exceptions import ValidationError
-from django.core.validators import DecimalValidator
-from django.db import transaction
+from django.db import models, transaction
 from django.utils import timezone
 
 from jixiao.core import audit, scoping
@@ -81,8 +79,16 @@ _LENGTHS = {
     for f in Indicator._meta.concrete_fields
     if f.max_length and f.name in INDICATOR_FIELDS and f.name != "operator"
 }
-_VALUE = DecimalValidator(20, 4)
-_WEIGHT = DecimalValidator(6, 2)
+
+
+# (max_digits, decimal_places) of the Decimal columns, as the model declares them.
+def _digits(name: str) -> tuple[int, int]:
+    column = Indicator._meta.get_field(name)
+    assert isinstance(column, models.DecimalField)
+    return int(column.max_digits or 0), int(column.decimal_places or 0)
+
+
+_DIGITS = {name: _digits(name) for name in ("target_value", "last_year_actual", "weight")}
 
 
 class GoalCheckFailed(DomainError):
@@ -112,7 +118,18 @@ _BASES = frozenset(Basis.values)
 _FACT_FIELDS = [f.name for f in fields(IndicatorFacts) if f.name != "position"]
 
 
-def _facts(project: Project, goal: "Goal | GoalInput", indicators: Iterable[tuple[int, Any]]) -> GoalFacts:
+class ProjectFacts(Protocol):
+    """What the checks read of a project (a Project, or a record read without the ORM by an import)."""
+
+    @property
+    def kind(self) -> str: ...
+    @property
+    def category(self) -> str: ...
+    @property
+    def amount_requested(self) -> Decimal: ...
+
+
+def _facts(project: ProjectFacts, goal: "Goal | GoalInput", indicators: Iterable[tuple[int, Any]]) -> GoalFacts:
     return GoalFacts(
         kind=project.kind,
         category=project.category,
@@ -131,7 +148,7 @@ def facts_for(goal: Goal) -> GoalFacts:
     return _facts(goal.project, goal, ((i.position, i) for i in goal.indicators.all()))
 
 
-def facts_from_input(project: Project, data: "GoalInput") -> GoalFacts:
+def facts_from_input(project: ProjectFacts, data: "GoalInput") -> GoalFacts:
     """The same for a goal as typed or imported, not yet saved; positions as `save_goal` numbers them."""
     return _facts(project, data, enumerate(data.indicators, start=1))
 
@@ -180,34 +197,62 @@ def _indicator_errors(n: int, item: IndicatorInput, tree: dict[str, list[str]]) 
         value = getattr(item, name)
         if isinstance(value, str) and len(value) > limit:
             bad(name, f"{_LABELS[name]}不能超过{limit}个字（现有{len(value)}个）")
-    for name, validator in (("target_value", _VALUE), ("last_year_actual", _VALUE), ("weight", _WEIGHT)):
+    for name, (digits, places) in _DIGITS.items():
         value = getattr(item, name)
         if value is None:
             continue
-        label = _LABELS[name]
-        try:
-            validator(value)
-        except ValidationError:
-            bad(name, f"{label}“{value}”超出可记录的位数")
-            continue
         if not value.is_finite():
-            bad(name, f"{label}须为数字")
+            bad(name, f"{_LABELS[name]}须为数字")
+        elif not _fits(value, digits, places):
+            bad(name, f"{_LABELS[name]}“{value}”超出可记录的位数")
     if item.weight is not None and item.weight.is_finite() and item.weight < 0:
         bad("weight", "分值不能为负数")
     return errors
 
 
-def in_tree_spelling(data: GoalInput, tree: dict[str, list[str]]) -> GoalInput:
+def _fits(value: Decimal, max_digits: int, places: int) -> bool:
+    """Whether a finite Decimal fits a DecimalField(max_digits, places), as Django's DecimalValidator
+    decides it (without building a ValidationError for each value that fits)."""
+    _, digits, exponent = value.as_tuple()
+    assert isinstance(exponent, int)  # finite
+    if exponent >= 0:
+        decimals, whole = 0, len(digits) + exponent
+    else:
+        decimals = -exponent
+        whole = max(len(digits) - decimals, 0)
+    return len(digits) + max(exponent, 0) <= max_digits and decimals <= places and whole <= max_digits - places
+
+
+class TreeSpelling:
     """Level names as the region's tree writes them: tables differ in whether they write the 「指标」
-    (「产出」 is 「产出指标」). Names the tree does not know are left for `input_errors` to name."""
-    level1s = {level_key(one): one for one in tree}
-    indicators = []
-    for item in data.indicators:
-        level1 = level1s.get(level_key(item.level1), item.level1)
-        level2s = {level_key(two): two for two in tree.get(level1, [])}
-        level2 = level2s.get(level_key(item.level2), item.level2)
-        indicators.append(replace(item, level1=level1, level2=level2))
-    return replace(data, indicators=indicators)
+    (「产出」 is 「产出指标」). Names the tree does not know are left for `input_errors` to name. Keep one
+    per tree when spelling many goals: each distinct pair of names is worked out once."""
+
+    def __init__(self, tree: dict[str, list[str]]) -> None:
+        self.tree = tree
+        self.level1s = {level_key(one): one for one in tree}
+        self.pairs: dict[tuple[str, str], tuple[str, str]] = {}
+
+    def pair(self, level1: str, level2: str) -> tuple[str, str]:
+        found = self.pairs.get((level1, level2))
+        if found is None:
+            one = self.level1s.get(level_key(level1), level1)
+            two = next((t for t in self.tree.get(one, []) if level_key(t) == level_key(level2)), level2)
+            found = self.pairs[(level1, level2)] = (one, two)
+        return found
+
+    def __call__(self, data: GoalInput) -> GoalInput:
+        indicators = []
+        for item in data.indicators:
+            level1, level2 = self.pair(item.level1, item.level2)
+            if (level1, level2) != (item.level1, item.level2):
+                item = replace(item, level1=level1, level2=level2)
+            indicators.append(item)
+        return replace(data, indicators=indicators)
+
+
+def in_tree_spelling(data: GoalInput, tree: dict[str, list[str]]) -> GoalInput:
+    return TreeSpelling(tree)(data)
 
 
 def _check_library_entries(data: GoalInput) -> None:

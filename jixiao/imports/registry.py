@@ -32,6 +32,8 @@ from jixiao.imports.tables import ColumnSpec, Problems, Table
 IMPORTERS: dict[str, str] = {
     "projects": "jixiao.projects.importing.ProjectImporter",
     "goals": "jixiao.goals.importing.GoalImporter",
+    "selfeval": "jixiao.evaluations.importing.SelfEvaluationImporter",
+    "budget_reviews": "jixiao.appraisals.importing.BudgetReviewImporter",
 }
 
 Progress = Callable[[int], None]

@@ -42,6 +42,19 @@ class Cap:
     GOAL_REVIEW = "goal.review"
     # The indicator library: 共性 indicators by the finance bureau, 个性 ones by a department for itself.
     LIBRARY_CHANGE = "library.change"
+    # 事前绩效评估: assessments are read with PROJECT_VIEW over the project, except by an agency, which reads
+    # and scores only the assessments assigned to its organization (Assessment.assessor_org).
+    APPRAISAL_ASSESS = "appraisal.assess"  # open, score and submit an assessment
+    APPRAISAL_CONCLUDE = "appraisal.conclude"  # conclude by the bands, record the expert panel's override
+    BUDGET_REVIEW = "budget_review.change"  # record 送审/审定/审减 and function-point reviews
+    PANEL_SIGN = "budget_review.sign"  # sign for the 联评联审 panel, in the role the panel names
+    # 绩效自评 is read with PROJECT_VIEW and filled in with PROJECT_CHANGE over its project; reviewing it takes
+    # SELFEVAL_REVIEW as 主管部门 (first step) or as 绩效管理/归口科室 (finance step).
+    SELFEVAL_REVIEW = "selfeval.review"
+    SAMPLING_MANAGE = "sampling.manage"  # create sampling plans for 抽查复核 and draw them
+    # Re-check sampled self-evaluations; an agency reaches only the re-checks assigned to its organization.
+    RECHECK = "recheck.change"
+    REEVALUATE = "reevaluation.change"  # 再评价 of departments' own performance management
     RULES_VIEW = "rules.view"
     RULES_CHANGE = "rules.change"
     AUDIT_VIEW = "audit.view"
@@ -50,28 +63,52 @@ class Cap:
 
 
 _FINANCE_READ = {Cap.PROJECT_VIEW: Reach.REGION, Cap.RULES_VIEW: Reach.REGION, Cap.GOAL_REVIEW: Reach.REGION}
+_APPRAISAL_FINANCE = {
+    Cap.APPRAISAL_ASSESS: Reach.REGION,
+    Cap.APPRAISAL_CONCLUDE: Reach.REGION,
+    Cap.PANEL_SIGN: Reach.REGION,
+}
 
 CAPABILITIES: dict[str, dict[str, str]] = {
     Role.PERFORMANCE: {
         **_FINANCE_READ,
+        **_APPRAISAL_FINANCE,
         Cap.PROJECT_CHANGE: Reach.REGION,
         Cap.PROJECT_DECIDE: Reach.REGION,
         Cap.RULES_CHANGE: Reach.REGION,
         Cap.LIBRARY_CHANGE: Reach.REGION,
+        Cap.SELFEVAL_REVIEW: Reach.REGION,
+        Cap.SAMPLING_MANAGE: Reach.REGION,
+        Cap.RECHECK: Reach.REGION,
+        Cap.REEVALUATE: Reach.REGION,
     },
-    Role.BUDGET: {**_FINANCE_READ, Cap.PROJECT_CHANGE: Reach.REGION, Cap.PROJECT_DECIDE: Reach.REGION},
-    Role.SECTOR: dict(_FINANCE_READ),
-    Role.REVIEW_CENTER: dict(_FINANCE_READ),
+    Role.BUDGET: {
+        **_FINANCE_READ,
+        **_APPRAISAL_FINANCE,
+        Cap.PROJECT_CHANGE: Reach.REGION,
+        Cap.PROJECT_DECIDE: Reach.REGION,
+        Cap.BUDGET_REVIEW: Reach.REGION,
+    },
+    Role.SECTOR: {**_FINANCE_READ, Cap.PANEL_SIGN: Reach.REGION, Cap.SELFEVAL_REVIEW: Reach.REGION},
+    Role.REVIEW_CENTER: {
+        **_FINANCE_READ,
+        Cap.BUDGET_REVIEW: Reach.REGION,
+        Cap.PANEL_SIGN: Reach.REGION,
+        Cap.RECHECK: Reach.REGION,
+    },
     Role.DEPARTMENT: {
         Cap.PROJECT_VIEW: Reach.TREE,
         Cap.PROJECT_CHANGE: Reach.TREE,
         Cap.GOAL_REVIEW: Reach.TREE,
         Cap.LIBRARY_CHANGE: Reach.TREE,
+        Cap.APPRAISAL_ASSESS: Reach.TREE,
+        Cap.SELFEVAL_REVIEW: Reach.TREE,
     },
-    Role.UNIT: {Cap.PROJECT_VIEW: Reach.OWN, Cap.PROJECT_CHANGE: Reach.OWN},
-    # Agencies and experts see only what they are assigned to; assignments come with the stages that
-    # use them (ex-ante assessment, key evaluation), so in the 项目库 they see nothing yet.
-    Role.AGENCY: {},
+    Role.UNIT: {Cap.PROJECT_VIEW: Reach.OWN, Cap.PROJECT_CHANGE: Reach.OWN, Cap.APPRAISAL_ASSESS: Reach.OWN},
+    # Agencies see only what they are assigned to: for an agency, APPRAISAL_ASSESS over its own organization
+    # reaches the assessments whose assessor is that organization (jixiao.appraisals.selectors), and no
+    # project of the 项目库. Experts act through the panel's override, recorded by the finance bureau.
+    Role.AGENCY: {Cap.APPRAISAL_ASSESS: Reach.OWN, Cap.RECHECK: Reach.OWN},
     Role.EXPERT: {},
     Role.CONGRESS: {Cap.PROJECT_VIEW: Reach.REGION, Cap.RULES_VIEW: Reach.REGION},
     Role.AUDIT: {Cap.PROJECT_VIEW: Reach.REGION, Cap.RULES_VIEW: Reach.REGION},

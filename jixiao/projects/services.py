@@ -229,18 +229,22 @@ def update_project(*, actor: Any, project: Project, data: ProjectInput) -> Proje
     return project
 
 
+# Checks and companion writes that other modules attach to a lifecycle transition (the goal gate on
+# approve_budget; the ex-ante appraisal gate on admit and approve_budget). Each is called as
+# hook(actor=, project=) inside the transition's transaction, after the permission check and before the
+# status changes (for approve_budget, with amount_approved already set); it refuses by raising DomainError.
+_TRANSITION_HOOKS: dict[str, list[Callable[..., None]]] = {}
+
+
+def register_transition_hook(action: str, hook: Callable[..., None]) -> None:
+    if action not in TRANSITIONS:
+        raise ValueError(f"unknown transition {action!r}")
+    hooks = _TRANSITION_HOOKS.setdefault(action, [])
+    if hook not in hooks:
+        hooks.append(hook)
+
+
 # action name → (label, capability needed)
-# Checks and companion writes that other modules attach to budget approval (the goal gate; later the
-# ex-ante assessment gate). Each is called as hook(actor=, project=) inside the approving transaction,
-# after the permission check and before the status changes; it refuses by raising DomainError.
-_BUDGET_APPROVAL_HOOKS: list[Callable[..., None]] = []
-
-
-def register_budget_approval_hook(hook: Callable[..., None]) -> None:
-    if hook not in _BUDGET_APPROVAL_HOOKS:
-        _BUDGET_APPROVAL_HOOKS.append(hook)
-
-
 TRANSITIONS: dict[str, tuple[str, str]] = {
     "submit": ("申报", Cap.PROJECT_CHANGE),
     "return_to_unit": ("退回", Cap.PROJECT_DECIDE),
@@ -288,8 +292,8 @@ def transition_project(*, actor: Any, project: Project, action: str, amount_appr
         if approved < 0:
             raise DomainError("批复金额不能为负数", field="amount_approved")
         project.amount_approved = approved
-        for hook in _BUDGET_APPROVAL_HOOKS:
-            hook(actor=actor, project=project)
+    for hook in _TRANSITION_HOOKS.get(action, []):
+        hook(actor=actor, project=project)
     method()
     _by(project, actor)
     project.save()

@@ -92,6 +92,33 @@ def check_positive_int(value: Any) -> int:
     return number
 
 
+def check_negative_formula(value: Any) -> str:
+    text = str(value).strip().lower()
+    if text not in ("linear", "ratio"):
+        raise RuleValueError("反向指标计分公式须为 linear（线性）或 ratio（比值）")
+    return text
+
+
+def check_layout(value: Any) -> str:
+    text = str(value).strip().lower()
+    if text not in ("national", "sichuan"):
+        raise RuleValueError("自评表样须为 national（全国通用）或 sichuan（四川）")
+    return text
+
+
+def check_execution_denominator(value: Any) -> str:
+    text = str(value).strip()
+    if text not in ("全年预算数", "年初预算数"):
+        raise RuleValueError("执行率分母须为“全年预算数”（调整后预算数）或“年初预算数”")
+    return text
+
+
+def check_display_places(value: Any) -> int:
+    if str(value).strip() not in ("0", "2"):
+        raise RuleValueError("显示精度须为 2（保留2位小数）或 0（取整）")
+    return int(str(value).strip())
+
+
 def check_string_list(value: Any) -> list[str]:
     if isinstance(value, str):
         value = [part.strip() for part in value.replace("，", ",").split(",")]
@@ -186,10 +213,141 @@ def check_severity(value: Any) -> dict[str, str]:
     return out
 
 
+APPRAISAL_KINDS = ("project", "policy")
+PANEL_ROLES = ("budget", "performance", "sector", "review_center")
+
+
+def check_applicability(value: Any) -> dict[str, Any]:
+    """Which projects need an ex-ante assessment, besides the amount threshold: {"new_only": bool,
+    "categories": [项目类别…], "kinds": ["project", "policy"]}."""
+    if not isinstance(value, dict):
+        raise RuleValueError('须为对应表，例如 {"new_only": true, "categories": ["特定目标类"], "kinds": ["project"]}')
+    unknown = set(value) - {"new_only", "categories", "kinds"}
+    if unknown:
+        raise RuleValueError(f"未知的设定项：{'、'.join(sorted(unknown))}（可选 new_only、categories、kinds）")
+    new_only = value.get("new_only", True)
+    if not isinstance(new_only, bool):
+        raise RuleValueError("new_only 须为 true 或 false")
+    kinds = check_string_list(value.get("kinds", list(APPRAISAL_KINDS)))
+    bad = [k for k in kinds if k not in APPRAISAL_KINDS]
+    if bad:
+        raise RuleValueError(f"项目类型“{'、'.join(bad)}”无效，可选：{'、'.join(APPRAISAL_KINDS)}")
+    return {"new_only": new_only, "categories": check_string_list(value.get("categories", [])), "kinds": kinds}
+
+
+def check_dimensions(value: Any) -> list[dict[str, Any]]:
+    """[{"key", "label", "policy_label", "items": [{"name", "points"}, …]}, …]; all points add up to 100."""
+    if not isinstance(value, list) or not value:
+        raise RuleValueError("评估维度须为非空列表")
+    dims, keys, total = [], set(), Decimal(0)
+    for dim in value:
+        if not isinstance(dim, dict) or not str(dim.get("key", "")).strip() or not str(dim.get("label", "")).strip():
+            raise RuleValueError("每个维度须有代码（key）和名称（label）")
+        key, label = str(dim["key"]).strip(), str(dim["label"]).strip()
+        if key in keys:
+            raise RuleValueError(f"维度代码“{key}”重复")
+        keys.add(key)
+        items = dim.get("items")
+        if not isinstance(items, list) or not items:
+            raise RuleValueError(f"维度“{label}”须列出评分要点（items）")
+        names, checked = set(), []
+        for item in items:
+            if not isinstance(item, dict) or not str(item.get("name", "")).strip():
+                raise RuleValueError(f"维度“{label}”的每个评分要点须有名称（name）和分值（points）")
+            name = str(item["name"]).strip()
+            if name in names:
+                raise RuleValueError(f"维度“{label}”下评分要点“{name}”重复")
+            names.add(name)
+            points = _decimal(item.get("points"), f"“{label}/{name}”的分值")
+            if points <= 0:
+                raise RuleValueError(f"“{label}/{name}”的分值须大于0")
+            total += points
+            checked.append({"name": name, "points": str(points)})
+        policy_label = str(dim.get("policy_label") or label).strip()
+        dims.append({"key": key, "label": label, "policy_label": policy_label, "items": checked})
+    if total != 100:
+        raise RuleValueError(f"各维度分值合计须为100，现为{total}")
+    return dims
+
+
+def check_panel(value: Any) -> list[str]:
+    roles = check_string_list(value)
+    bad = [r for r in roles if r not in PANEL_ROLES]
+    if bad:
+        raise RuleValueError(f"角色“{'、'.join(bad)}”不能参加联评联审，可选：{'、'.join(PANEL_ROLES)}")
+    if len(set(roles)) != len(roles):
+        raise RuleValueError("联评联审小组的角色不能重复")
+    return roles
+
+
+def _dimension(key: str, label: str, policy_label: str, items: list[tuple[str, int]]) -> dict[str, Any]:
+    return {
+        "key": key,
+        "label": label,
+        "policy_label": policy_label,
+        "items": [{"name": n, "points": str(p)} for n, p in items],
+    }
+
+
+# The five dimensions of 中发〔2018〕34号, with the policy wording of the 市级办法 report outline (P12) and
+# sub-items after the scoring sheet of P14 (立项必要性 and 投入经济性 as published; the others follow its
+# pattern of 20 points in 5- or 10-point items).
+DEFAULT_DIMENSIONS = [
+    _dimension(
+        "necessity", "立项必要性", "政策设立必要性", [("目的明确", 5), ("相关性", 5), ("唯一性", 5), ("事前论证", 5)]
+    ),
+    _dimension("economy", "投入经济性", "政策保障充分性", [("预算科学性", 10), ("经济合理性", 10)]),
+    _dimension(
+        "goals", "绩效目标合理性", "政策目标合理性", [("完整性", 5), ("相关性", 5), ("可衡量性", 5), ("合理性", 5)]
+    ),
+    _dimension(
+        "feasibility",
+        "实施方案可行性",
+        "政策实施可持续性",
+        [("组织管理", 5), ("实施计划", 5), ("保障条件", 5), ("风险应对", 5)],
+    ),
+    _dimension("compliance", "筹资合规性", "政策资金合规性", [("资金来源合规", 10), ("财政投入方式", 10)]),
+]
+
+
 P2 = (
     "财政部预算司统一的绩效评价结果等级划分：优(90-100)、良(80-89)、中(60-79)、差(0-59)；"
     "《项目支出绩效评价管理办法》（财预〔2020〕10号）：90(含)-100为优"
 )
+
+
+def check_aspects(value: Any) -> list[dict[str, str]]:
+    """[{"key", "label", "points"}, …] for 再评价: distinct keys, positive points adding up to 100."""
+    if not isinstance(value, list) or not value:
+        raise RuleValueError("评价内容须为非空列表")
+    out, keys, total = [], set(), Decimal(0)
+    for item in value:
+        if not isinstance(item, dict) or not str(item.get("key", "")).strip() or not str(item.get("label", "")).strip():
+            raise RuleValueError("每项评价内容须有代码（key）、名称（label）和分值（points）")
+        key = str(item["key"]).strip()
+        if key in keys:
+            raise RuleValueError(f"评价内容代码“{key}”重复")
+        keys.add(key)
+        points = _decimal(item.get("points"), f"“{item['label']}”的分值")
+        if points <= 0:
+            raise RuleValueError(f"“{item['label']}”的分值须大于0")
+        total += points
+        out.append({"key": key, "label": str(item["label"]).strip(), "points": str(points)})
+    if total != 100:
+        raise RuleValueError(f"各项分值合计须为100，现为{total}")
+    return out
+
+
+def check_amount_bands(value: Any) -> list[str]:
+    """Ascending upper bounds in 元; the last band is open."""
+    if not isinstance(value, list) or not value:
+        raise RuleValueError('金额分档须为非空列表，例如 ["1000000", "5000000"]')
+    bounds = [_decimal(v, "分档金额") for v in value]
+    if any(b <= 0 for b in bounds) or bounds != sorted(set(bounds)):
+        raise RuleValueError("分档金额须为递增的正数（元）")
+    return [str(b) for b in bounds]
+
+
 DEFINITIONS: dict[str, RuleDefinition] = {
     d.key: d
     for d in [
@@ -212,6 +370,95 @@ DEFINITIONS: dict[str, RuleDefinition] = {
             {"预算执行率": "10", "产出指标": "50", "效益指标": "30", "满意度指标": "10"},
             "《项目支出绩效评价管理办法》（财预〔2020〕10号）第十条：预算执行率10%、产出50%、效益30%、满意度10%（与各地公开自评表一致）",
             check_weights,
+        ),
+        RuleDefinition(
+            "self_evaluation.sichuan_weights",
+            "单位自评权重（四川样式）",
+            {"预算执行情况": "10", "绩效指标": "90"},
+            "四川省2023年度项目支出绩效自评表：预算执行情况（10分）+ 绩效指标（90分），90分由单位在指标间分配",
+            check_weights,
+        ),
+        RuleDefinition(
+            "self_evaluation.layout",
+            "单位自评表样",
+            "national",
+            "《项目支出绩效评价管理办法》（财预〔2020〕10号）附件1项目支出绩效自评表；"
+            "四川省2023年度项目支出绩效自评表：预算执行情况（10分）+ 绩效指标（90分），另列指标性质、度量单位",
+            check_layout,
+            "national 全国通用表样；sichuan 四川表样。新生成的自评表采用该表样。",
+        ),
+        RuleDefinition(
+            "self_evaluation.negative_formula",
+            "反向指标计分公式",
+            "linear",
+            "pmkpi 计分规则：(1 −（实际值 − 指标值）÷ 指标值）× 分值，实际值达指标值2倍得0分（linear）；"
+            "地方自评表说明：指标值 ÷ 实际值 × 分值（ratio）",
+            check_negative_formula,
+            "linear 线性公式；ratio 比值公式。",
+        ),
+        RuleDefinition(
+            "self_evaluation.execution_denominator",
+            "预算执行率的分母",
+            "全年预算数",
+            "《项目支出绩效评价管理办法》（财预〔2020〕10号）附件1自评表：执行率 = 全年执行数 ÷ 全年预算数；"
+            "四川2023年自评表：预算执行率 = 预算执行数 ÷ 调整后预算数",
+            check_execution_denominator,
+            "全年预算数（即调整后预算数）或 年初预算数。",
+        ),
+        RuleDefinition(
+            "self_evaluation.execution_reason_below_percent",
+            "预算执行率低于此值须说明原因（%）",
+            "90",
+            "四川2023年自评表注：预算执行率未达到90%的需说明原因",
+            check_percent,
+        ),
+        RuleDefinition(
+            "self_evaluation.qualitative_tiers",
+            "定性指标评分档次（占分值的百分比下限）",
+            [
+                {"grade": "达成", "min": "80"},
+                {"grade": "部分达成", "min": "60"},
+                {"grade": "未达成", "min": "0"},
+            ],
+            "《项目支出绩效评价管理办法》（财预〔2020〕10号）：达成年度指标、部分达成年度指标并具有一定效果、"
+            "未达成年度指标且效果较差，分别按100-80%（含80%）、80-60%（含60%）、60-0%计分",
+            check_grade_bands,
+            "档次从高到低，下限含本数；评定得分须落在所评档次的区间内。",
+        ),
+        RuleDefinition(
+            "self_evaluation.display_places",
+            "自评得分显示精度",
+            2,
+            "本系统默认：计算保留全部精度，仅显示时四舍五入；公开的自评表常取整",
+            check_display_places,
+            "2 保留2位小数；0 取整（四舍五入）。",
+        ),
+        RuleDefinition(
+            "evaluation.reevaluation_aspects",
+            "财政再评价的评价内容与分值",
+            [
+                {"key": "rules", "label": "单位内部预算绩效管理制度的完备性", "points": "20"},
+                {
+                    "key": "cooperation",
+                    "label": "资金使用部门与财务部门分工协作、参与预算绩效管理各环节",
+                    "points": "20",
+                },
+                {"key": "goals", "label": "项目绩效目标及部门整体绩效目标的编制与公开", "points": "20"},
+                {"key": "self_evaluation", "label": "项目绩效自评及部门整体绩效自评的开展", "points": "20"},
+                {"key": "use_of_results", "label": "评价结果应用与问题整改", "points": "20"},
+            ],
+            "蔡甸区2024预算绩效管理工作开展情况（本地默认）：抽取30%部门（单位），对单位内部预算绩效管理各项制度的"
+            "完备性等5个方面进行检查并考核评分；前四项为报告所列检查结论，第五项及各20分为本系统设定",
+            check_aspects,
+            "评价内容列表，每项有 key、label、points，分值合计100。",
+        ),
+        RuleDefinition(
+            "sampling.amount_bands_yuan",
+            "抽查复核按金额分层的分档（元）",
+            ["1000000", "5000000"],
+            "本系统默认：100万元以下、100–500万元、500万元及以上（无全国统一标准，应按本地文件设定）",
+            check_amount_bands,
+            "递增的分档上限（元），最后一档不设上限。",
         ),
         RuleDefinition(
             "goals.exempt_categories",
@@ -237,6 +484,44 @@ DEFINITIONS: dict[str, RuleDefinition] = {
             ],
             "地方常用做法：≥80予以支持、60-80调整完善后予以支持、<60不予支持（无全国统一标准，应按本地文件设定）",
             check_grade_bands,
+        ),
+        RuleDefinition(
+            "appraisal.applicability",
+            "需开展事前绩效评估的项目范围",
+            {"new_only": True, "categories": ["特定目标类"], "kinds": ["project", "policy"]},
+            "中发〔2018〕34号：新出台重大政策和项目开展事前绩效评估；《中阳县2024年预算绩效管理工作开展情况…的说明》："
+            "对新增500万元（含）以上且需要财政安排资金的特定类项目开展事前绩效评估",
+            check_applicability,
+            "new_only：只评估新增项目；categories：须评估的项目类别；kinds：project 项目、policy 政策。"
+            "金额下限见“需开展事前绩效评估的新增项目金额下限”（含本数）。",
+        ),
+        RuleDefinition(
+            "appraisal.dimensions",
+            "事前绩效评估维度、评分要点与分值",
+            DEFAULT_DIMENSIONS,
+            "中发〔2018〕34号：立项必要性、投入经济性、绩效目标合理性、实施方案可行性、筹资合规性；"
+            "市级事前评估办法评分表：每个维度20分（立项必要性分目的明确、相关性、唯一性、事前论证各5分，"
+            "投入经济性分预算科学性、经济合理性各10分）",
+            check_dimensions,
+            "维度列表，每个维度有 key、label、policy_label（政策评估用的名称）和评分要点 items（name、points），"
+            "全部分值合计100。",
+        ),
+        RuleDefinition(
+            "appraisal.materials",
+            "事前绩效评估应提供的材料",
+            ["项目申报书", "绩效目标申报表", "实施方案", "可行性研究报告", "预算测算依据"],
+            "事前绩效评估办法附件（项目申报书、绩效目标申报表、实施方案、可研、预算测算依据）",
+            check_string_list,
+        ),
+        RuleDefinition(
+            "appraisal.review_panel",
+            "联评联审小组",
+            ["budget", "performance", "sector", "review_center"],
+            "《宝鸡市财政局关于2023年度预算绩效管理工作报告》（宝市财办绩〔2024〕2号）：由局预算科、绩效科、"
+            "预算归口管理科室、市财政预算评审中心组成的联评联审工作小组进行会审",
+            check_panel,
+            "须签署的角色：budget 预算科、performance 绩效科、sector 归口科室、review_center 预算评审中心；"
+            "全部签署后评审定稿。",
         ),
         RuleDefinition(
             "monitoring.execution_red_below_percent",
@@ -321,6 +606,7 @@ DEFINITIONS: dict[str, RuleDefinition] = {
             "无法衡量的目标用语",
             [
                 "效果明显",
+                "效果显著",
                 "有所提升",
                 "有所提高",
                 "进一步加强",

@@ -83,6 +83,10 @@ _NUMBER_RE = re.compile(r"(?<![A-Za-z0-9.,])-?(?:[0-9]{1,3}(?:,[0-9]{3})+|[0-9]+
 # The unit is what follows the number up to a space, a bracket or a separator.
 _UNIT_RE = re.compile(r"[^\s,;；、。()（）\[\]【】<>=≥≤]*")
 _PERCENT = {"%", "百分比", "百分点", "百分率"}
+# A deadline (「2026年12月31日前」「8月31日前」「6月底前」「2026年底」): its numbers make one date, not a
+# target value and a unit (nor two targets). Kept as written, a 定性 target.
+_DATE_RE = re.compile(r"(?:[0-9]{4}年)?(?:[0-9]{1,2}月)?(?:[0-9]{1,2}[日号]|[上中下]旬|底|末)?(?:前|之前|以前|完成)?")
+_DATE_PART_RE = re.compile(r"[0-9]{4}年|[0-9]{1,2}月")
 
 
 def normalize_unit(unit: str) -> str:
@@ -100,6 +104,8 @@ def parse_target(text: str, *, operator: str = "", unit: str = "") -> ParsedTarg
     column = _column_operator(operator)
     numbers = list(_NUMBER_RE.finditer(narrow))
     values = {Decimal(m.group().replace(",", "")) for m in numbers}
+    if numbers and _is_date(narrow):
+        return ParsedTarget(QUALITATIVE, None, normalize_unit(unit), written)
     if len(values) > 1:
         shown = "、".join(m.group() for m in numbers)
         raise TargetError(f"指标值“{written}”中有多个数字（{shown}），无法确定目标值：请只填写一个目标值，如“≥95%”")
@@ -120,6 +126,11 @@ def parse_target(text: str, *, operator: str = "", unit: str = "") -> ParsedTarg
         chosen = column
     value = Decimal(numbers[0].group().replace(",", "")) if numbers else None
     return ParsedTarget(chosen, value, unit, written)
+
+
+def _is_date(narrow: str) -> bool:
+    text = narrow.replace(" ", "")
+    return _DATE_PART_RE.search(text) is not None and _DATE_RE.fullmatch(text) is not None
 
 
 def _column_operator(operator: str) -> str:

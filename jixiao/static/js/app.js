@@ -113,7 +113,8 @@ document.addEventListener("DOMContentLoaded", () => {
     const add = e.target.closest("[data-formset-add]");
     if (add) {
       const container = document.querySelector("[data-formset]");
-      addRow(container, {}).querySelector("[data-level1]").focus();
+      const row = addRow(container, {});
+      (row.querySelector("[data-level1]") || row.querySelector("input, select")).focus();
       return;
     }
     const remove = e.target.closest("[data-formset-remove]");
@@ -150,5 +151,111 @@ document.addEventListener("DOMContentLoaded", () => {
         box.checked = all.checked;
       });
     }
+  });
+})();
+
+// 事前评估 and 预算评审 pages.
+(() => {
+  // An amount typed in 万元 as an exact integer of millionths (the fen), or null when not a number.
+  const micro = (text) => {
+    const m = String(text || "").trim().replace(/,/g, "").match(/^(-?)(\d*)(?:\.(\d{0,6}))?$/);
+    if (!m || (m[2] === "" && !m[3])) return null;
+    const value = BigInt(m[2] || "0") * 1000000n + BigInt((m[3] || "").padEnd(6, "0"));
+    return m[1] ? -value : value;
+  };
+  const plain = (value, places) => {
+    const negative = value < 0n;
+    const digits = (negative ? -value : value).toString().padStart(7, "0");
+    const whole = digits.slice(0, -6);
+    const fraction = digits.slice(-6).slice(0, places);
+    return `${negative ? "-" : ""}${whole}${places ? "." + fraction : ""}`;
+  };
+  const short = (value) => plain(value, 6).replace(/\.?0+$/, "");
+  // Half-up to `places` decimals of a non-negative millionths value.
+  const rounded = (value, places) => {
+    const unit = 10n ** BigInt(6 - places);
+    return ((value + unit / 2n) / unit) * unit;
+  };
+
+  // 预算评审 (data-review-amounts): 送审 = 审定 + 审减. Typing two fills the third (unless the user typed it
+  // too); the line under the fields says whether the three agree, and the 审减率. The server decides.
+  const reviewAmounts = (form) => {
+    const field = (name) => form.querySelector(`[data-amount="${name}"]`);
+    const [submitted, approved, reduced] = ["submitted", "approved", "reduced"].map(field);
+    const check = form.querySelector("[data-invariant]");
+    if (!submitted || !approved || !reduced || !check) return;
+    const s = micro(submitted.value);
+    const a = micro(approved.value);
+    let r = micro(reduced.value);
+    if (s !== null && a !== null && (r === null || reduced.dataset.filled === "auto")) {
+      r = s - a;
+      reduced.value = short(r);
+      reduced.dataset.filled = "auto";
+    }
+    if (s === null || a === null || r === null) {
+      check.textContent = "送审 = 审定 + 审减";
+      check.className = "small text-muted";
+      return;
+    }
+    const ok = s === a + r && a >= 0n && r >= 0n;
+    const rate = s > 0n ? plain(rounded((r * 100000000n) / s, 2), 2) : "—";
+    check.textContent = ok
+      ? `送审 ${short(s)} = 审定 ${short(a)} + 审减 ${short(r)}（万元），审减率 ${rate}%`
+      : `不相等：送审 ${short(s)} ≠ 审定 ${short(a)} + 审减 ${short(r)}（万元）`;
+    check.className = ok ? "small text-success" : "small text-danger fw-semibold";
+  };
+
+  // 事前评估 (data-assessment-form): the total of the scores, each dimension's subtotal, and the conclusion
+  // band the total falls in (the bands are in the JSON script named by data-bands, highest first).
+  const assessmentTotal = (form) => {
+    let total = 0n;
+    let complete = true;
+    const subtotals = {};
+    form.querySelectorAll("[data-score]").forEach((input) => {
+      const value = micro(input.value);
+      if (value === null) complete = false;
+      const points = micro(input.dataset.points);
+      input.classList.toggle("is-invalid", value !== null && (value < 0n || value > points));
+      const dimension = input.dataset.dimension;
+      subtotals[dimension] = (subtotals[dimension] || 0n) + (value || 0n);
+      total += value || 0n;
+    });
+    Object.entries(subtotals).forEach(([dimension, value]) => {
+      const cell = form.querySelector(`[data-subtotal="${dimension}"]`);
+      if (cell) cell.textContent = plain(value, 2);
+    });
+    const shown = form.querySelector("[data-total]");
+    if (shown) shown.textContent = plain(total, 2);
+    const band = form.querySelector("[data-band]");
+    const holder = document.getElementById(form.dataset.bands);
+    if (!band || !holder) return;
+    const bands = JSON.parse(holder.textContent);
+    const found = bands.find((b) => total >= micro(b.min));
+    band.textContent = complete ? (found ? found.grade : "—") : `${found ? found.grade : "—"}（尚有未评分项）`;
+    band.dataset.grade = found ? found.grade : "";
+  };
+
+  // The function-point page shows the adjustment factors of the chosen benchmark version only.
+  const showFactors = (select) => {
+    document.querySelectorAll("[data-benchmark-factors]").forEach((group) => {
+      group.classList.toggle("d-none", group.dataset.benchmarkFactors !== select.value);
+    });
+  };
+
+  document.addEventListener("DOMContentLoaded", () => {
+    document.querySelectorAll("form[data-review-amounts]").forEach(reviewAmounts);
+    document.querySelectorAll("form[data-assessment-form]").forEach(assessmentTotal);
+  });
+  document.addEventListener("input", (e) => {
+    const amounts = e.target.closest("form[data-review-amounts]");
+    if (amounts) {
+      if (e.target.matches('[data-amount="reduced"]')) delete e.target.dataset.filled;
+      reviewAmounts(amounts);
+    }
+    const assessment = e.target.closest("form[data-assessment-form]");
+    if (assessment && e.target.matches("[data-score]")) assessmentTotal(assessment);
+  });
+  document.addEventListener("change", (e) => {
+    if (e.target.matches("[data-benchmark-select]")) showFactors(e.target);
   });
 })();

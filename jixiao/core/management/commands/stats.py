@@ -7,6 +7,18 @@ projects and amounts needing goals, declared, in review, returned, passed, appro
 编报率, 审核率 and 覆盖率. The region is a 6-digit code or a name. The command acts as the system: it
 counts every project of the region, as a report does, whoever runs it (the web page counts only what
 its user may see). Amounts are shown in 万元, rounded half-up.
+
+    jixiao stats appraisal --region 宝鸡市 --year 2023 [--below] [--json]
+
+`appraisal`: 事前绩效评估 and 预算评审 of the region itself (with `--below`, of the regions under it as
+well, one row each): projects assessed, by conclusion and by assessor, the lowest and highest score,
+projects reviewed, 送审, 审定 and 审减 in 万元 and the 审减率 (see `jixiao.appraisals.stats`).
+
+    jixiao stats selfeval --region 蔡甸区 --year 2024 [--json]
+
+`selfeval`: 绩效自评 of the region and the regions below it: forms by status, amounts (全年预算数 and
+全年执行数, 元) and grades, for projects and for 部门整体支出 apart, per department and per year, with the
+grade-inflation signal per department (see `jixiao.evaluations.stats`).
 """
 
 import json
@@ -16,7 +28,11 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from jixiao.appraisals.models import Conclusion
+from jixiao.appraisals.stats import Figures, appraisal_stats
 from jixiao.core.errors import DomainError
+from jixiao.evaluations.models import SelfEvaluation
+from jixiao.evaluations.stats import inflation, summary
 from jixiao.goals.models import Goal
 from jixiao.goals.stats import STAGES, Coverage, Tally, find_region, goal_stats
 from jixiao.rules.money import format_wan
@@ -39,7 +55,7 @@ def _rate(value: Decimal | None) -> str:
 
 
 class Command(BaseCommand):
-    help = "统计：绩效目标覆盖情况（goals）"
+    help = "统计：绩效目标覆盖情况（goals）、事前绩效评估与预算评审（appraisal）"
 
     def add_arguments(self, parser: CommandParser) -> None:
         sub = parser.add_subparsers(dest="subject", required=True)
@@ -48,12 +64,43 @@ class Command(BaseCommand):
         goals.add_argument("--year", required=True, type=int, help="预算年度")
         goals.add_argument("--by", choices=["department", "region"], default="department", help="分组（缺省：部门）")
         goals.add_argument("--json", action="store_true", help="以 JSON 输出")
+        appraisal = sub.add_parser("appraisal", help="事前绩效评估与预算评审：评估结论、送审、审定、审减和审减率")
+        appraisal.add_argument("--region", required=True, help="行政区划代码或名称")
+        appraisal.add_argument("--year", required=True, type=int, help="预算年度")
+        appraisal.add_argument("--below", action="store_true", help="包含下级区划（分区划列出）")
+        appraisal.add_argument("--json", action="store_true", help="以 JSON 输出")
+        selfeval = sub.add_parser("selfeval", help="绩效自评：份数、金额、等级分布及等级偏高信号")
+        selfeval.add_argument("--region", required=True, help="行政区划代码或名称（含下级区划）")
+        selfeval.add_argument("--year", required=True, type=int, help="评价年度（项目的预算年度）")
+        selfeval.add_argument("--json", action="store_true", help="以 JSON 输出")
 
     def handle(self, *args: Any, **options: Any) -> None:
         try:
             getattr(self, f"_{options['subject']}")(options)
         except DomainError as exc:
             raise CommandError(exc.message) from exc
+
+    def _selfeval(self, options: dict[str, Any]) -> None:
+        region = find_region(options["region"])
+        evaluations = SelfEvaluation.objects.filter(project__region__path__startswith=region.path, year=options["year"])
+        figures = {
+            "region": region.name,
+            "year": options["year"],
+            **summary(evaluations),
+            "inflation": [vars(s) for s in inflation(evaluations)],
+        }
+        if options["json"]:
+            self.stdout.write(json.dumps(figures, ensure_ascii=False, indent=2, default=str))
+            return
+        self.stdout.write(f"{region.name}（{region.code}）{options['year']}年绩效自评（金额：万元）")
+        for label, key in (("项目支出", "projects"), ("部门整体支出", "department_overall")):
+            block = figures[key]
+            grades = "、".join(f"{g}{n}" for g, n in block["grades"].items())
+            self.stdout.write(f"{label}：{block['count']}份，{format_wan(block['amount'])}万元；等级 {grades}")
+        for s in figures["inflation"]:
+            if s["flagged"]:
+                shares = f"自评优 {s['self_excellent']}/{s['self_count']}，复核降级 {s['downgraded']}/{s['rechecked']}"
+                self.stdout.write(f"等级偏高：{s['department']}（{shares}）")
 
     def _goals(self, options: dict[str, Any]) -> None:
         stats = goal_stats(region=find_region(options["region"]), year=options["year"])
@@ -86,3 +133,52 @@ class Command(BaseCommand):
     def _cells(c: Coverage) -> list[str]:
         cells = [f"{f(c).count}/{format_wan(f(c).amount)}" for _, f in _TALLIES]
         return [*cells, _rate(c.declared_rate), _rate(c.reviewed_rate), _rate(c.coverage_rate)]
+
+    def _appraisal(self, options: dict[str, Any]) -> None:
+        stats = appraisal_stats(region=find_region(options["region"]), year=options["year"], below=options["below"])
+        if options["json"]:
+            self.stdout.write(json.dumps(stats.as_dict(), ensure_ascii=False, indent=2))
+            return
+        scope = "（含下级区划）" if stats.below else "（本级）"
+        self.stdout.write(
+            f"{stats.region.name}（{stats.region.code}）{stats.year}年事前绩效评估与预算评审{scope}（金额：万元）"
+        )
+        header = [
+            "区划" if stats.below else "部门",
+            "已评估",
+            *Conclusion.values,
+            "已评审",
+            "送审",
+            "审定",
+            "审减",
+            "审减率",
+        ]
+        self.stdout.write("\t".join(header))
+        groups = stats.by_region if stats.below else stats.by_department
+        for name, figures in [*groups.items(), ("合计", stats.total)]:
+            self.stdout.write("\t".join([name, *_appraisal_cells(figures)]))
+        self.stdout.write(_appraisal_sentence(stats.total))
+
+
+def _appraisal_cells(f: Figures) -> list[str]:
+    amounts = [format_wan(a) for a in (f.submitted, f.approved, f.reduced)]
+    counts = [str(f.by_conclusion[c]) for c in Conclusion.values]
+    return [str(f.assessed), *counts, str(f.reviewed), *amounts, _rate(f.reduction_rate)]
+
+
+def _appraisal_sentence(f: Figures) -> str:
+    """The totals as a work report words them."""
+    parts = []
+    if f.assessed:
+        said = "，".join(f"“{c}”{n}个" for c, n in f.by_conclusion.items() if n)
+        by = "，".join(f"{label}{n}个" for label, n in f.as_dict()["by_assessor"].items() if n)
+        scores = f"，得分{f.lowest_score}—{f.highest_score}分" if f.lowest_score is not None else ""
+        parts.append(f"完成事前绩效评估{f.assessed}个（{by}）{scores}；结论{said}")
+    if f.reviewed:
+        parts.append(
+            f"完成预算评审{f.reviewed}个，送审金额{format_wan(f.submitted)}万元，审定金额{format_wan(f.approved)}万元，"
+            f"审减金额{format_wan(f.reduced)}万元，审减率{_rate(f.reduction_rate)}"
+        )
+    if f.reviews_open:
+        parts.append(f"另有{f.reviews_open}个预算评审尚未定稿")
+    return "；".join(parts) + "。" if parts else "没有事前绩效评估或预算评审。"

@@ -43,6 +43,7 @@ from jixiao.projects.models import Project
 from jixiao.projects.selectors import projects_for, totals
 from jixiao.rules.config import grade_for
 from jixiao.rules.goal_checks import CheckSettings, GoalFacts, IndicatorFacts, check_goal
+from jixiao.rules.money import yuan_to_wan
 from tests.conftest import FAST_HASHERS
 
 
@@ -591,8 +592,15 @@ def test_zhongyang_inflation_signal_flags_departments_the_rechecks_downgraded(de
 
 
 def test_selfeval_stats_command_reproduces_the_caidian_figures(demo, capsys):
-    call_command("stats", "selfeval", "--region", "蔡甸区", "--year", "2023", "--json")
-    text = capsys.readouterr().out
-    figures = json.loads(text)
-    flat = json.dumps(figures, ensure_ascii=False)
-    assert "358" in flat and "70" in flat, flat[:500]
+    # 蔡甸's 2024 report: 358 projects, 12.92亿元; 70 一级预算单位, 32.59亿元; 17 departments re-evaluated.
+    call_command("stats", "selfeval", "--region", "蔡甸区", "--year", "2024", "--json")
+    figures = json.loads(capsys.readouterr().out)
+    assert figures["budget_year"] == 2023
+    assert figures["projects"]["count"] == 358
+    assert yuan_to_wan(Decimal(figures["projects"]["amount"]) / 10000, places=2) == Decimal("12.92")
+    assert figures["department_overall"]["count"] == 70
+    assert yuan_to_wan(Decimal(figures["department_overall"]["amount"]) / 10000, places=2) == Decimal("32.59")
+    assert figures["reevaluated_departments"] == 17
+    # 岳池's 2023 report: all 85 一级预算单位 self-evaluated (their 2022 budgets).
+    call_command("stats", "selfeval", "--region", "岳池县", "--year", "2023", "--json")
+    assert json.loads(capsys.readouterr().out)["department_overall"]["count"] == 85

@@ -47,10 +47,13 @@ def test_stats_selfeval_counts_amounts_and_grades(world, capsys):
     services.save_entries(
         actor=unit, evaluation=evaluation, data=FormEntry(executed=evaluation.budget_full_year, indicators=rows)
     )
-    call_command("stats", "selfeval", "--region", world.regions["c1"].code, "--year", "2025", "--json")
+    call_command("stats", "selfeval", "--region", world.regions["c1"].code, "--year", "2026", "--json")
     figures = json.loads(capsys.readouterr().out)
     assert figures["projects"]["count"] == 1
     assert Decimal(figures["projects"]["amount"]) == evaluation.budget_full_year
     assert figures["projects"]["grades"]["优"] == 1
-    call_command("stats", "selfeval", "--region", world.regions["c1"].code, "--year", "2025")
+    assert (figures["evaluation_year"], figures["budget_year"]) == (2026, 2025)
+    call_command("stats", "selfeval", "--region", world.regions["c1"].code, "--budget-year", "2025")
     assert "项目支出：1份" in capsys.readouterr().out
+    call_command("stats", "selfeval", "--region", world.regions["c1"].code, "--year", "2025", "--json")
+    assert json.loads(capsys.readouterr().out)["projects"]["count"] == 0

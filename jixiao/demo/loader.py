@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
+from django.contrib.auth.hashers import make_password
 from django.db import transaction
 
 from jixiao.appraisals import bulk as appraisal_bulk
@@ -215,11 +216,16 @@ def _users(orgs: dict[OrgKey, Organization], report: LoadReport) -> dict[str, Us
     held = set(
         Membership.objects.filter(user__username__in=names).values_list("user__username", "organization__code", "role")
     )
+    password_hash = make_password(t.DEMO_PASSWORD) if set(names) - set(users) else ""
     for username, display_name, region, key, role in t.USERS:
         org = orgs[(region, key)]
         if username not in users:
             users[username] = org_services.create_user(
-                actor=None, username=username, password=t.DEMO_PASSWORD, display_name=display_name
+                actor=None,
+                username=username,
+                password=t.DEMO_PASSWORD,
+                display_name=display_name,
+                password_hash=password_hash,
             )
             report.users += 1
         if (username, org.code, role) not in held:

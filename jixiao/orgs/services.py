@@ -69,7 +69,9 @@ def create_organization(
 
 
 @transaction.atomic
-def create_user(*, actor: Any, username: str, password: str, display_name: str = "") -> User:
+def create_user(*, actor: Any, username: str, password: str, display_name: str = "", password_hash: str = "") -> User:
+    """`password_hash`, when given, is `make_password(password)` worked out once by a loader that creates many
+    accounts with one password (the demo): Argon2 is slow by design, and hashing is most of an account's cost."""
     if User.objects.filter(username__iexact=username).exists():
         raise DomainError(f"用户名“{username}”已存在", field="username")
     user = User(username=username, display_name=display_name)
@@ -77,7 +79,10 @@ def create_user(*, actor: Any, username: str, password: str, display_name: str =
         validate_password(password, user)
     except ValidationError as exc:
         raise DomainError(_validation_message(exc), field="password") from exc
-    user.set_password(password)
+    if password_hash:  # not re-checked against `password`: that would cost the hash it saves
+        user.password = password_hash
+    else:
+        user.set_password(password)
     _full_clean(user)
     user.save()
     audit.record(

@@ -15,10 +15,15 @@ well, one row each): projects assessed, by conclusion and by assessor, the lowes
 projects reviewed, 送审, 审定 and 审减 in 万元 and the 审减率 (see `jixiao.appraisals.stats`).
 
     jixiao stats selfeval --region 蔡甸区 --year 2024 [--json]
+    jixiao stats selfeval --region 蔡甸区 --budget-year 2023 [--json]
 
 `selfeval`: 绩效自评 of the region and the regions below it: forms by status, amounts (全年预算数 and
-全年执行数, 元) and grades, for projects and for 部门整体支出 apart, per department and per year, with the
-grade-inflation signal per department (see `jixiao.evaluations.stats`).
+全年执行数, 元) and grades, for projects and for 部门整体支出 apart, per department and per year, the
+departments re-evaluated (再评价), and the grade-inflation signal per department (see
+`jixiao.evaluations.stats`). Self-evaluation looks back: the work of a year evaluates the budget of the
+year before, and work reports date it by the year the work was done (蔡甸's 2024 report counts the
+self-evaluations of the 2023 budget). So `--year` is that working year and the forms counted are those of
+the budget year before it; `--budget-year` names the budget year directly.
 """
 
 import json
@@ -31,7 +36,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from jixiao.appraisals.models import Conclusion
 from jixiao.appraisals.stats import Figures, appraisal_stats
 from jixiao.core.errors import DomainError
-from jixiao.evaluations.models import SelfEvaluation
+from jixiao.evaluations.models import ReEvaluation, SelfEvaluation
 from jixiao.evaluations.stats import inflation, summary
 from jixiao.goals.models import Goal
 from jixiao.goals.stats import STAGES, Coverage, Tally, find_region, goal_stats
@@ -71,7 +76,9 @@ class Command(BaseCommand):
         appraisal.add_argument("--json", action="store_true", help="以 JSON 输出")
         selfeval = sub.add_parser("selfeval", help="绩效自评：份数、金额、等级分布及等级偏高信号")
         selfeval.add_argument("--region", required=True, help="行政区划代码或名称（含下级区划）")
-        selfeval.add_argument("--year", required=True, type=int, help="评价年度（项目的预算年度）")
+        years = selfeval.add_mutually_exclusive_group(required=True)
+        years.add_argument("--year", type=int, help="开展自评的年度（评价上一预算年度，如2024年自评2023年度预算）")
+        years.add_argument("--budget-year", type=int, help="被评价的预算年度")
         selfeval.add_argument("--json", action="store_true", help="以 JSON 输出")
 
     def handle(self, *args: Any, **options: Any) -> None:
@@ -82,21 +89,30 @@ class Command(BaseCommand):
 
     def _selfeval(self, options: dict[str, Any]) -> None:
         region = find_region(options["region"])
-        evaluations = SelfEvaluation.objects.filter(project__region__path__startswith=region.path, year=options["year"])
+        budget_year = options["budget_year"] or options["year"] - 1
+        evaluations = SelfEvaluation.objects.filter(project__region__path__startswith=region.path, year=budget_year)
+        reevaluated = ReEvaluation.objects.filter(
+            region__path__startswith=region.path, year=budget_year, status=ReEvaluation.Status.DONE
+        )
         figures = {
             "region": region.name,
-            "year": options["year"],
+            "evaluation_year": budget_year + 1,
+            "budget_year": budget_year,
             **summary(evaluations),
+            "reevaluated_departments": reevaluated.values("department").distinct().count(),
             "inflation": [vars(s) for s in inflation(evaluations)],
         }
         if options["json"]:
             self.stdout.write(json.dumps(figures, ensure_ascii=False, indent=2, default=str))
             return
-        self.stdout.write(f"{region.name}（{region.code}）{options['year']}年绩效自评（金额：万元）")
+        self.stdout.write(
+            f"{region.name}（{region.code}）{budget_year + 1}年开展的绩效自评（{budget_year}年度预算，金额：万元）"
+        )
         for label, key in (("项目支出", "projects"), ("部门整体支出", "department_overall")):
             block = figures[key]
             grades = "、".join(f"{g}{n}" for g, n in block["grades"].items())
             self.stdout.write(f"{label}：{block['count']}份，{format_wan(block['amount'])}万元；等级 {grades}")
+        self.stdout.write(f"再评价部门：{figures['reevaluated_departments']}个")
         for s in figures["inflation"]:
             if s["flagged"]:
                 shares = f"自评优 {s['self_excellent']}/{s['self_count']}，复核降级 {s['downgraded']}/{s['rechecked']}"

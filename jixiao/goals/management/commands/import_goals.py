@@ -2,48 +2,28 @@
 workbook of 绩效目标申报表 as that user, through the same pipeline as the import page. Prints the preview:
 counts, errors by sheet/row/column, and what the automatic checks found. Exit code 1 on an invalid file."""
 
-from pathlib import Path
 from typing import Any
 
-from django.core.management.base import CommandError, CommandParser
+from django.core.management.base import CommandParser
 
-from jixiao.core.errors import DomainError
-from jixiao.imports import services
 from jixiao.imports.management.commands.import_projects import Command as ImportCommand
 from jixiao.imports.models import ImportBatch
-from jixiao.orgs.models import User
 
 
 class Command(ImportCommand):
     help = "导入绩效目标申报表（.xlsx）：默认只校验并预览，加 --commit 才写入"
+    kind = "goals"
 
     def add_arguments(self, parser: CommandParser) -> None:
         super().add_arguments(parser)
         parser.add_argument("--year", type=int, required=True, help="项目编码所属的预算年度")
         parser.add_argument("--max-findings", type=int, default=50, help="最多打印多少条自动审核提示（默认 50）")
 
-    def handle(self, *args: Any, **options: Any) -> None:
-        path = Path(options["file"])
-        if not path.is_file():
-            raise CommandError(f"文件不存在：{path}", returncode=2)
-        try:
-            user = User.objects.get(username=options["user"], is_active=True)
-        except User.DoesNotExist as exc:
-            raise CommandError(f"用户“{options['user']}”不存在或已停用", returncode=2) from exc
-        try:
-            with open(path, "rb") as f:
-                batch = services.run_import(
-                    actor=user,
-                    kind="goals",
-                    filename=path.name,
-                    file=f,
-                    commit_rows=options["commit"],
-                    options={"year": options["year"]},
-                )
-        except DomainError as exc:
-            raise CommandError(exc.message, returncode=1) from exc
+    def import_options(self, options: dict[str, Any]) -> dict[str, Any]:
+        return {"year": options["year"]}
+
+    def describe(self, batch: ImportBatch, options: dict[str, Any]) -> None:
         self._findings(batch, options["max_findings"])
-        self._report(batch, user, options["max_errors"])
 
     def _findings(self, batch: ImportBatch, limit: int) -> None:
         summary = batch.summary

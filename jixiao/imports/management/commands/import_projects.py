@@ -1,5 +1,9 @@
 """`jixiao import_projects FILE --user USERNAME [--commit]`: check (and with --commit, write) a 项目库
-workbook or CSV as that user, through the same pipeline as the web page. Exit code 1 on an invalid file."""
+workbook or CSV as that user, through the same pipeline as the web page. Exit code 1 on an invalid file.
+
+Every import command is this one with another `kind`: a subclass names the kind, adds its arguments,
+turns them into the importer's options (`import_options`) and may print what its kind adds to the
+preview (`describe`)."""
 
 from pathlib import Path
 from typing import Any
@@ -16,6 +20,7 @@ from jixiao.orgs.models import User
 
 class Command(BaseCommand):
     help = "导入项目库（.xlsx 或 .csv）：默认只校验并预览，加 --commit 才写入"
+    kind = "projects"
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("file", help="要导入的 .xlsx 或 .csv 文件")
@@ -34,11 +39,23 @@ class Command(BaseCommand):
         try:
             with open(path, "rb") as f:
                 batch = services.run_import(
-                    actor=user, kind="projects", filename=path.name, file=f, commit_rows=options["commit"]
+                    actor=user,
+                    kind=self.kind,
+                    filename=path.name,
+                    file=f,
+                    commit_rows=options["commit"],
+                    options=self.import_options(options),
                 )
         except DomainError as exc:
             raise CommandError(exc.message, returncode=1) from exc
+        self.describe(batch, options)
         self._report(batch, user, options["max_errors"])
+
+    def import_options(self, options: dict[str, Any]) -> dict[str, Any] | None:
+        return None
+
+    def describe(self, batch: ImportBatch, options: dict[str, Any]) -> None:
+        """Lines a kind adds before the common report."""
 
     def _report(self, batch: ImportBatch, user: User, max_errors: int) -> None:
         out = self.stdout

@@ -316,3 +316,35 @@ def test_cli_runs_without_a_database(tmp_path):
 def test_as_dict_keeps_exact_numbers():
     data = as_dict(estimate(items(), Options(city="北京")))
     assert data["size"] == "79.23" and data["bands"]["P50"]["effort_hours"] == "532.4256"
+
+
+# --- Published figures ---------------------------------------------------------------------------------
+
+SSM_SOURCE = (
+    "SSM-BK-202509 第3.14节 功能点单价（北京，开发）1336.00 元/功能点，转录于 "
+    "https://github.com/vinnyren/cost-estimation/blob/3d4e54e3f0979b73aaed0ed745ff6929c1079075/server/app/data/ssm_bk_202509.json"
+)
+
+
+def test_ssm_beijing_unit_price_is_reproduced_to_the_cent(tmp_path, capsys):
+    # SSM_SOURCE: 33400 元/人月 × 6.96 人时/功能点 ÷ 174 = 1336.00 exactly. SSM-BK gives no reuse factors.
+    path = write_list(tmp_path / "list.xlsx", [[c if i != 5 else "" for i, c in enumerate(r)] for r in GOOD])
+    call_command("fpa", str(path), "--benchmark", "SSM-BK-202509", "--city", "北京", "--json")
+    data = json.loads(capsys.readouterr().out)
+    assert data["published_unit_price_check"]["computed"] == data["published_unit_price_check"]["published"]
+    assert data["published_unit_price_check"]["published"] == "1336.00"
+    # The chain at P50 is the published unit price times the size: S = 23 × 1.70 (预算) = 39.1, × 1336.00.
+    assert data["size"] == "39.10" and data["cost"] == "52237.60"
+    call_command("fpa", str(path), "--benchmark", "SSM-BK-202509", "--city", "北京")
+    out = capsys.readouterr().out
+    assert "人月费率 × PDR ÷ HM = 1336.00 元/功能点，基准公布 1336.00 元/功能点" in out
+    assert "相差" not in out
+
+
+def test_csbmk_beijing_price_is_shown_as_unverified(tmp_path, capsys):
+    # 1243.52 is not reachable from the published, rounded inputs (32198, 6.72, 174): the line says so.
+    path = write_list(tmp_path / "list.xlsx", GOOD)
+    call_command("fpa", str(path), "--city", "北京")
+    out = capsys.readouterr().out
+    assert "基准公布 1243.52 元/功能点，相差 0.01 元" in out
+    assert "公布单价说明：" in out and "未能核实" in out and "32198.13" in out

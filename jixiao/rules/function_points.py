@@ -18,7 +18,16 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
-from jixiao.rules.fp_benchmarks import BENCHMARKS, DEFAULT_BENCHMARK, TYPES, Benchmark, Factor, Table, find_benchmark
+from jixiao.rules.fp_benchmarks import (
+    BENCHMARKS,
+    DEFAULT_BENCHMARK,
+    TYPES,
+    Benchmark,
+    Cited,
+    Factor,
+    Table,
+    find_benchmark,
+)
 from jixiao.rules.money import percent
 
 D = Decimal
@@ -600,10 +609,15 @@ def fp_unit_price(bench: Benchmark, rate: Decimal, pdr: Decimal) -> Decimal:
     return excel_round(rate * pdr / bench.hours_per_month.value, 2)
 
 
+def published_price(result: Estimate) -> Cited | None:
+    """The unit price the version publishes for the estimate's city, with its source and note."""
+    return result.benchmark.published_fp_price.get(result.city.strip().removesuffix("市"))
+
+
 def published_price_check(result: Estimate) -> tuple[Decimal, Decimal] | None:
     """(computed, published) 元/功能点 when the version publishes a unit price for the city: the published
     price is for 全行业 P50, so the check uses that productivity whatever the list's industry."""
-    published = result.benchmark.published_fp_price.get(result.city.strip().removesuffix("市"))
+    published = published_price(result)
     rates = result.benchmark.rates
     overall = result.benchmark.pdr.get("全行业")
     if published is None or rates is None or overall is None or "P50" not in overall.values:
@@ -677,6 +691,11 @@ def as_dict(result: Estimate) -> dict[str, object]:
         },
         "published_unit_price_check": None
         if check is None
-        else {"computed": str(check[0]), "published": str(check[1])},
+        else {"computed": str(check[0]), "published": str(check[1]), "note": _price_note(result)},
         "notes": list(result.notes),
     }
+
+
+def _price_note(result: Estimate) -> str:
+    cited = published_price(result)
+    return "" if cited is None else f"{cited.note}（{cited.source} {cited.label}）"

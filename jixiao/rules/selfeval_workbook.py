@@ -58,9 +58,19 @@ INDICATOR_COLUMNS = {
     "actual": ("实际完成值", "完成值", "全年实际值", "实际值"),
     "weight": ("分值", "权重"),
     "score": ("得分",),
-    "reason": ("偏差原因分析及改进措施", "未完成原因分析", "偏差原因分析", "未完成原因分析及改进措施", "原因分析"),
+    "reason": (
+        "偏差原因分析及改进措施",
+        "未完成原因分析",
+        "偏差原因分析",
+        "未完成原因分析及改进措施",
+        "未完成原因及拟采取的改进措施",
+        "原因分析",
+    ),
 }
-GOAL_LABELS = {"expected": ("预期目标",), "achieved": ("实际完成情况", "实际完成目标")}
+GOAL_LABELS = {
+    "expected": ("预期目标", "年初设定目标"),
+    "achieved": ("实际完成情况", "实际完成目标", "年度总体目标完成情况综述"),
+}
 TOTAL_LABELS = ("总分", "合计", "总计")
 GRADE_LABELS = ("自评等级", "评价等级", "等级", "自评结果")
 NOT_APPLICABLE = ("不适用", "不考核")
@@ -78,6 +88,7 @@ TIER_WORDS = (
     ("达到", scoring.ACHIEVED),
 )
 _TRAILING_NOTE = re.compile(r"（[^（）]*）$")
+_POINTS_NOTE = re.compile(r"[（(]\s*\d+(?:\.\d+)?\s*分\s*[)）]$")  # 「产出指标（70分）」
 
 
 def label(value: Any) -> str:
@@ -108,6 +119,7 @@ class Row:
     published: Decimal | None
     reason: str
     actual: str = ""  # the 实际完成值 cell as written
+    judged: str = ""  # why the published score stands in for the formula (a 定量 row without a number)
 
 
 @dataclass
@@ -308,6 +320,14 @@ def _read_funds(form: Form, grid: list[list[Any]], r: int, end: int, add: Callab
             if text and amounts[key] is None:
                 header = FUNDS_COLUMNS[key][0]
                 add(Problem(form.sheet, below + 1, column_letter(columns[key]), header, f"“{text}”不是数字"))
+        if not any(amounts[k] for k in ("initial", "adjusted", "spent")):
+            parts = _parts(grid, below + 1, min(end, r + 8), columns)
+            if parts is not None:
+                amounts.update(parts)
+                form.notes.append(
+                    f"第{below + 1}行年度资金总额为0，其下“其中”各行有金额：按各行合计"
+                    f"（全年预算数 {parts['adjusted']}，全年执行数 {parts['spent']}）计算执行率"
+                )
         weight = amounts["weight"] if amounts["weight"] is not None else Decimal(10)
         reason = cell_text(values.get("reason", ""))
         form.funds = Funds(amounts["adjusted"], amounts["spent"], amounts["initial"], weight, reason)
@@ -315,6 +335,22 @@ def _read_funds(form: Form, grid: list[list[Any]], r: int, end: int, add: Callab
         form.published_execution = amounts["score"]
         return
     add(Problem(form.sheet, r + 1, "", "", "项目资金表头下没有金额（年度资金总额一行）"))
+
+
+def _parts(grid: list[list[Any]], first: int, end: int, columns: dict[str, int]) -> dict[str, Decimal] | None:
+    """The sums of the rows under a 年度资金总额 row left at 0 (「其中：本年财政拨款」「上年结转资金」…), up to
+    the next block; None when they hold no amount either."""
+    sums = dict.fromkeys(("initial", "adjusted", "spent"), Decimal(0))
+    for n in range(first, end):
+        raw = grid[n]
+        values = set(_texts(raw).values())
+        if values & (set(_GOALS) | set(_INDICATORS)):
+            break
+        for key in sums:
+            i = columns.get(key, -1)
+            number = _number(raw[i]) if 0 <= i < len(raw) else None
+            sums[key] += number or 0
+    return sums if any(sums.values()) else None
 
 
 def _read_table(
@@ -340,7 +376,7 @@ def _read_table(
             return
         cells = {k: (raw[i] if i < len(raw) else "") for k, i in columns.items()}
         for key in ("level1", "level2"):
-            text = cell_text(cells.get(key, ""))
+            text = _POINTS_NOTE.sub("", cell_text(cells.get(key, ""))).strip()
             if text:
                 if key == "level1" and text != above["level1"]:
                     above["level2"] = ""  # a new 一级 starts its own 二级 merge
@@ -366,8 +402,9 @@ def _total(form: Form, raw: list[Any], i: int) -> Decimal | None:
     """The total: in the 得分 column when it has one there, else the last number right of the label (the
     first ones are usually the points available)."""
     at = form.columns.get("score", -1)
-    if i < at < len(raw) and _number(raw[at]) is not None:
-        return _number(raw[at])
+    if i < at:
+        # 「合计 | 100」 under 权重 with an empty 得分 is the points available, not a score
+        return _number(raw[at]) if at < len(raw) else None
     numbers = []
     for j in range(i + 1, len(raw)):
         if label(cell_text(raw[j])) in _GRADES:
@@ -422,6 +459,16 @@ def _indicator_row(
         indicator = found
     else:
         actual = _actual(actual_text)
+        said = next((tier for word, tier in TIER_WORDS if word in actual_text), "") if actual is None else ""
+        if said and published is not None and _band_of(published, weight) is not None:
+            # 「≤30万元 | 完成 | 90 | 90」: no number to put in the formula; the published score is a judgement
+            judged = (
+                f"第{row}行“{base.name}”：定量指标（{target.text}）的实际完成值写“{actual_text}”，没有数值，"
+                f"无法按公式计分；公布得分 {published} 属评定分，按“{_band_of(published, weight)}”档计入"
+            )
+            indicator = replace(base, operator=QUALITATIVE, tier=_band_of(published, weight) or "", points=published)
+            form.rows.append(Row(row, indicator, published, reason, actual_text, judged))
+            return
         if actual is None:
             add(form.problem(row, "actual", f"实际完成值“{actual_text}”不是数字" if actual_text else "缺少实际完成值"))
             return
@@ -508,4 +555,7 @@ def score(form: Form, settings: Settings) -> Scored:
         if has_published
         else None
     )
+    judged = tuple(r.judged for r in form.rows if r.judged)
+    if reconciliation is not None and judged:
+        reconciliation = replace(reconciliation, notes=(*judged, *reconciliation.notes))
     return Scored(form, result, reconciliation)

@@ -164,6 +164,9 @@ def _lines(result: fp.Estimate) -> list[str]:
             f"功能点单价核对（全行业 P50）：人月费率 × PDR ÷ HM = {computed} 元/功能点，基准公布 {published} 元/功能点"
             + ("" if computed == published else f"，相差 {published - computed} 元")
         )
+        cited = fp.published_price(result)
+        if cited is not None and cited.note:
+            lines.append(f"公布单价说明：{cited.note}")
     lines.append(f"舍入：{bench.rounding_source}")
     lines.extend(f"注：{note}" for note in result.notes)
     return lines

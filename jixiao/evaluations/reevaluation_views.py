@@ -14,7 +14,7 @@ from jixiao.core.errors import DomainError, NotFound, PermissionDenied
 from jixiao.core.http import domain_errors, require_cap
 from jixiao.evaluations import recheck_services, selectors
 from jixiao.evaluations.models import ReEvaluation, SampleItem, SamplingPlan
-from jixiao.evaluations.sampling_views import _region_year
+from jixiao.evaluations.sampling_views import region_and_year
 from jixiao.orgs.models import Organization
 from jixiao.orgs.roles import Cap
 from jixiao.orgs.rules_config import resolve
@@ -26,7 +26,7 @@ from jixiao.orgs.selectors import budget_units_for
 def reevaluation_list(request: HttpRequest) -> HttpResponse:
     """The departments of a region and year drawn for 再评价 (department sampling plans) and those already
     re-evaluated, with their scores and grades."""
-    regions, region, year = _region_year(request)
+    regions, region, year = region_and_year(request)
     done = selectors.reevaluations_for(user=request.user).filter(year=year)
     drawn = SampleItem.objects.filter(
         plan__in=selectors.sampling_plans_for(user=request.user).filter(

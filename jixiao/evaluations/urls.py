@@ -1,6 +1,6 @@
 from django.urls import path
 
-from jixiao.evaluations import reevaluation_views, sampling_views, views
+from jixiao.evaluations import recheck_views, reevaluation_views, report_views, sampling_views, views
 
 app_name = "evaluations"
 urlpatterns = [
@@ -12,11 +12,11 @@ urlpatterns = [
     path("sampling/", sampling_views.plan_list, name="plans"),
     path("sampling/<int:pk>/", sampling_views.plan_detail, name="plan"),
     path("sampling/<int:pk>/draw/", sampling_views.plan_draw, name="draw"),
-    path("sampling/item/<int:item_pk>/recheck/", sampling_views.recheck_open, name="recheck_open"),
-    path("recheck/<int:pk>/", sampling_views.recheck_form, name="recheck"),
-    path("recheck/<int:pk>/preview/", sampling_views.recheck_preview, name="recheck_preview"),
-    path("discrepancies/", sampling_views.discrepancies, name="discrepancies"),
-    path("inflation/", sampling_views.inflation, name="inflation"),
+    path("sampling/item/<int:item_pk>/recheck/", recheck_views.recheck_open, name="recheck_open"),
+    path("recheck/<int:pk>/", recheck_views.recheck_form, name="recheck"),
+    path("recheck/<int:pk>/preview/", recheck_views.recheck_preview, name="recheck_preview"),
+    path("discrepancies/", report_views.discrepancies, name="discrepancies"),
+    path("inflation/", report_views.inflation, name="inflation"),
     path("reevaluation/", reevaluation_views.reevaluation_list, name="reevaluations"),
     path("reevaluation/<int:department_pk>/<int:year>/", reevaluation_views.reevaluation_form, name="reevaluation"),
 ]

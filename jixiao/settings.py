@@ -46,6 +46,8 @@ INSTALLED_APPS = [
     "jixiao.imports",
     "jixiao.evaluations",
     "jixiao.appraisals",
+    "jixiao.monitoring",
+    "jixiao.payments",
 ]
 
 MIDDLEWARE = [

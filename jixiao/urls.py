@@ -11,6 +11,7 @@ urlpatterns = [
     path("goals/", include("jixiao.goals.urls")),
     path("appraisals/", include("jixiao.appraisals.urls")),
     path("evaluations/", include("jixiao.evaluations.urls")),
+    path("monitoring/", include("jixiao.monitoring.urls")),
     path("imports/", include("jixiao.imports.urls")),
     path("", include("jixiao.orgs.urls")),
     path("", include("jixiao.core.urls")),

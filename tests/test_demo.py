@@ -12,6 +12,7 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.db import transaction
 from django.db.models import Count, F, Min, Sum
+from django.db.models.functions import Coalesce
 from django.test import override_settings
 
 from jixiao.appraisals.models import Assessment, BudgetReview, FunctionPointReview, PanelSignature
@@ -29,6 +30,7 @@ from jixiao.demo.generate import (
     split_exact,
 )
 from jixiao.demo.loader import load
+from jixiao.demo.monitoring import plan_monitoring
 from jixiao.evaluations import recheck_services
 from jixiao.evaluations.models import Recheck, ReEvaluation, SamplingPlan
 from jixiao.evaluations.selectors import self_evaluations_for
@@ -36,9 +38,18 @@ from jixiao.evaluations.stats import inflation
 from jixiao.goals import services as goal_services
 from jixiao.goals.models import Goal, Indicator, LibraryIndicator, Review
 from jixiao.goals.stats import goal_stats
+from jixiao.monitoring.models import (
+    Disposition,
+    MonitoringReport,
+    MonitoringRound,
+    MonitoringWarning,
+    RectificationItem,
+)
+from jixiao.monitoring.selectors import available_budget, payment_block
 from jixiao.orgs import selectors as org_selectors
 from jixiao.orgs.models import Membership, Organization, Region, RuleSetting, User
 from jixiao.orgs.rules_config import resolve
+from jixiao.payments.models import Payment, PaymentBatch, ProjectMonth
 from jixiao.projects.models import Project
 from jixiao.projects.selectors import projects_for, totals
 from jixiao.rules.config import grade_for
@@ -250,6 +261,15 @@ def test_the_plan_is_the_same_on_every_run():
 def test_loading_again_writes_nothing(demo):
     models = [Region, Organization, User, Membership, RuleSetting, Project, Project.history.model, AuditEvent]
     models += [Goal, Indicator, Review, LibraryIndicator, Assessment, BudgetReview, PanelSignature, FunctionPointReview]
+    models += [
+        PaymentBatch,
+        Payment,
+        MonitoringRound,
+        MonitoringReport,
+        MonitoringWarning,
+        Disposition,
+        RectificationItem,
+    ]
     before = [m.objects.count() for m in models]
     report = load()
     assert not report.changed
@@ -415,9 +435,14 @@ def test_yuechi_2023_goal_coverage_is_17395_88_wan(demo):
 
 
 def test_zhongyang_2024_goal_coverage_is_the_whole_budget(demo):
+    # Goal coverage counts each project's budget as it stands: the 288828.98万元 compiled at the start of
+    # the year plus the mid-year additions (年中追加) that 全年预算数 carries (see the monitoring tests).
     stats = goal_stats(region=Region.objects.get(code="141129"), year=2024)
-    assert (stats.total.needing.count, stats.total.needing.amount) == (2779, yuan("288828.98"))
-    assert stats.total.reviewed_rate == Decimal("100.00")
+    qs = Project.objects.filter(region__code="141129", fiscal_year=2024)
+    added = qs.filter(amount_adjusted__isnull=False).aggregate(s=Sum(F("amount_adjusted") - F("amount_approved")))["s"]
+    assert added > 0
+    assert (stats.total.needing.count, stats.total.needing.amount) == (2779, yuan("288828.98") + added)
+    assert stats.total.coverage_rate == stats.total.reviewed_rate == Decimal("100.00")
 
 
 def test_library_has_common_entries_per_bureau_and_specific_ones_with_usage_counts(demo):
@@ -604,3 +629,90 @@ def test_selfeval_stats_command_reproduces_the_caidian_figures(demo, capsys):
     # 岳池's 2023 report: all 85 一级预算单位 self-evaluated (their 2022 budgets).
     call_command("stats", "selfeval", "--region", "岳池县", "--year", "2023", "--json")
     assert json.loads(capsys.readouterr().out)["department_overall"]["count"] == 85
+
+
+# --- 绩效运行监控 -------------------------------------------------------------------------------------
+
+
+def monitoring_figures(capsys, region: str, year: int) -> dict:
+    call_command("stats", "monitoring", "--region", region, "--year", str(year), "--json")
+    rounds = json.loads(capsys.readouterr().out)["rounds"]
+    assert len(rounds) == 1
+    return rounds[0]
+
+
+def test_zhongyang_2024_monitoring_1_8_covers_2570_projects_of_312395_8_wan_and_recovered_1868_wan(demo, capsys):
+    # 中阳's report: 1-8月, 2570 projects, 312395.8万元 monitored, 1868万元 收回.
+    figures = monitoring_figures(capsys, "中阳县", 2024)
+    total = figures["total"]
+    assert (figures["cutoff_month"], figures["period"]) == (8, "1-8月")
+    assert (total["projects"], total["budget_wan"]) == (2570, "312395.80")
+    recovered = total["dispositions"]["recover"]
+    assert (recovered["amount_wan"], recovered["proposed"]) == ("1868.00", 0) and recovered["count"] > 0
+    # The 209 others are research projects, exempt by the default rule; the monitored amount is the
+    # compiled budget of the monitored projects plus their mid-year additions.
+    projects = Project.objects.filter(region__code="141129", fiscal_year=2024)
+    exempt = projects.filter(domain_tags__name="科研")
+    assert exempt.count() == 2779 - 2570
+    monitored = projects.exclude(pk__in=exempt)
+    sums = monitored.aggregate(
+        approved=Sum("amount_approved"), budget=Sum(Coalesce("amount_adjusted", "amount_approved"))
+    )
+    assert sums["budget"] == yuan("312395.8") > sums["approved"]
+    assert total["budget_initial_wan"] == str(yuan_to_wan(sums["approved"]))
+    # Warnings come from the rules with every colour of spending; each red one says why.
+    colours = total["reports_by_colour"]
+    assert colours["red"] == total["behind_schedule"] > 0 and colours["yellow"] > 0 and colours["not_computed"] == 0
+    red = MonitoringWarning.objects.filter(
+        report__round__region__code="141129", colour="red", rule="execution_progress"
+    )
+    assert red.exists() and all("低于红色预警线" in w.message for w in red[:20])
+
+
+def test_zhongyang_spending_to_august_comes_from_a_year_of_payments(demo):
+    round_ = MonitoringRound.objects.get(region__code="141129", year=2024)
+    assert round_.is_generated and not round_.reports.filter(is_generated=False).exists()
+    batch = PaymentBatch.objects.get(region__code="141129", fiscal_year=2024, superseded_by=None)
+    assert batch.period == 0 and set(Payment.objects.filter(batch=batch).values_list("month", flat=True)) == set(
+        range(1, 13)
+    )
+    august = dict(
+        ProjectMonth.objects.filter(month=8, project__region__code="141129").values_list("project", "cumulative")
+    )
+    reports = MonitoringReport.objects.filter(round=round_)
+    assert all(r.executed_to_date == r.paid_to_date == august.get(r.project_id, 0) for r in reports)
+    # A project that had money recovered spent no more than what was left to it.
+    for d in Disposition.objects.filter(report__round=round_, kind="recover").select_related("project"):
+        paid = Payment.objects.filter(project=d.project).aggregate(s=Sum("amount"))["s"]
+        assert d.status == "approved" and paid <= available_budget(d.project) < d.report.budget
+        assert d.rectifications.count() == 1
+
+
+def test_fengxian_2023_monitoring_88_projects_4_behind_9_off_target_21_measures(demo, capsys):
+    # 凤县's report: 88 projects, 7246.37万元; 4 behind schedule, 9 far from their goals, 21 measures.
+    figures = monitoring_figures(capsys, "凤县", 2023)
+    total = figures["total"]
+    assert (total["projects"], total["budget_wan"]) == (88, "7246.37")
+    assert (total["behind_schedule"], total["off_target"], total["measures"]) == (4, 9, 21)
+    assert total["dispositions"]["suspend"]["count"] == 2
+    assert Organization.objects.filter(region__code="610330", kind="department").count() == 55
+    round_ = MonitoringRound.objects.get(region__code="610330", year=2023)
+    # The off-target projects declared an indicator 不可能, with its causes and measures.
+    off = MonitoringReport.objects.filter(round=round_, warnings__rule="declared_likelihood", warnings__colour="red")
+    assert off.distinct().count() == 9
+    assert all(i.causes and i.measures for r in off for i in r.indicators.filter(likelihood="不可能"))
+    # Suspended projects are blocked and were paid nothing after August.
+    for d in Disposition.objects.filter(report__round=round_, kind="suspend").select_related("project"):
+        assert payment_block(d.project)
+        assert not Payment.objects.filter(project=d.project, month__gt=8).exists()
+
+
+def test_the_monitoring_plan_is_the_same_on_every_run_and_spends_within_the_budget():
+    projects = plan_projects(plan_organizations())
+    first, second = plan_monitoring(projects), plan_monitoring(projects)
+    assert first == second and [r.csv() for r in first] == [r.csv() for r in second]
+    for r in first:
+        for p in r.projects:
+            months = p.cumulative
+            assert all(a <= b for a, b in zip(months, months[1:], strict=False))
+            assert months[-1] <= p.budget - (p.recovered or 0)

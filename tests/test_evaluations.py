@@ -11,6 +11,7 @@ from jixiao.core.models import AuditEvent
 from jixiao.evaluations import recheck_services, selectors, services, stats
 from jixiao.evaluations.models import Recheck, SelfEvaluation
 from jixiao.evaluations.services import FormEntry, IndicatorEntry
+from jixiao.payments.services import import_payments
 from jixiao.rules import scoring
 
 pytestmark = pytest.mark.django_db
@@ -58,6 +59,25 @@ def test_prefill_copies_the_approved_goal_and_the_budget(world):
     assert AuditEvent.objects.filter(action="selfeval.create", object_id=str(evaluation.pk)).exists()
     # Prefilling again returns the same form.
     assert _prefill(world).pk == evaluation.pk
+
+
+def test_prefill_takes_the_years_payments_as_executed(world, tmp_path):
+    project = world.project("c1.unit_a.P2")
+    path = tmp_path / "支付.csv"
+    path.write_text(
+        f"项目编码,支付日期,金额（元）\n{project.code},{project.fiscal_year}-03-05,120000.50\n"
+        f"{project.code},{project.fiscal_year}-11-30,80000\n",
+        encoding="utf-8",
+    )
+    import_payments(
+        actor=world.users["budget"],
+        path=path,
+        filename=path.name,
+        region=project.region,
+        fiscal_year=project.fiscal_year,
+        period=None,
+    )
+    assert _prefill(world).executed == Decimal("200000.50")
 
 
 def test_a_project_without_approved_budget_is_not_prefilled(world):

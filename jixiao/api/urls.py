@@ -18,7 +18,9 @@ from jixiao.evaluations.api import (
 from jixiao.goals.api import GoalInboxViewSet, GoalViewSet
 from jixiao.goals.library_api import LibraryViewSet, RecommendationViewSet
 from jixiao.imports.api import ImportBatchViewSet
+from jixiao.monitoring.api import DispositionViewSet, ReportViewSet, RoundViewSet, WarningViewSet
 from jixiao.orgs.api import RuleViewSet
+from jixiao.payments.api import PaymentBatchViewSet
 from jixiao.projects.api import ProjectViewSet
 
 router = DefaultRouter()
@@ -38,6 +40,11 @@ router.register("self-evaluations", SelfEvaluationViewSet, basename="self-evalua
 router.register("sampling-plans", SamplingPlanViewSet, basename="sampling-plan")
 router.register("rechecks", RecheckViewSet, basename="recheck")
 router.register("reevaluations", ReEvaluationViewSet, basename="reevaluation")
+router.register("monitoring-rounds", RoundViewSet, basename="monitoring-round")
+router.register("monitoring-reports", ReportViewSet, basename="monitoring-report")
+router.register("monitoring-warnings", WarningViewSet, basename="monitoring-warning")
+router.register("dispositions", DispositionViewSet, basename="disposition")
+router.register("payment-batches", PaymentBatchViewSet, basename="payment-batch")
 
 urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),

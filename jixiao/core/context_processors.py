@@ -18,6 +18,7 @@ MENU = [
     ("预算评审", "appraisals:reviews", Cap.PANEL_SIGN),
     ("绩效自评", "evaluations:list", Cap.PROJECT_VIEW),
     ("抽查复核", "evaluations:plans", Cap.RECHECK),
+    ("运行监控", "monitoring:rounds", Cap.PROJECT_VIEW),
     ("数据导入", "imports:list", Cap.PROJECT_CHANGE),
     ("规则配置", "rules", Cap.RULES_VIEW),
     ("用户管理", "users", Cap.USERS_MANAGE),

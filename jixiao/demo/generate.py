@@ -62,6 +62,7 @@ class ProjectPlan:
     description: str = ""
     generated: bool = False
     reviewed: Decimal | None = None  # 审定 (元) of the project's budget review, when it had one
+    adjusted: Decimal | None = None  # 全年预算数 after mid-year additions (年中追加), when there were any
 
     @property
     def approved(self) -> Decimal | None:
@@ -374,7 +375,33 @@ def _zhongyang(orgs: list[OrgPlan], codes: Codes) -> list[ProjectPlan]:
         elif p.is_new:
             specific[i] = replace(p, is_new=False, start_year=2023)
     other = [replace(p, is_new=False, start_year=2023) if p.amount >= FIVE_MILLION and p.is_new else p for p in other]
-    return plans + other + specific
+    return _zhongyang_monitored(gen, plans + other + specific)
+
+
+def _zhongyang_monitored(gen: "Generator", plans: list[ProjectPlan]) -> list[ProjectPlan]:
+    """Make 中阳's 2024 monitoring figures hold (`tables.ZHONGYANG_MONITORING`): the research projects
+    exempt from monitoring (tag 科研: drawn among the generated 特定目标类 projects of the research-minded
+    domains, 科技 first) are what 2779 less 2570 leaves; the monitored projects' 全年预算数 exceeds the
+    compiled budget by mid-year additions (年中追加), given to the monitored generated projects funded by
+    上级转移支付 in proportion to their budgets, so that they total the monitored amount to the 分."""
+    fig = t.ZHONGYANG_MONITORING
+    this_year = [i for i, p in enumerate(plans) if p.fiscal_year == fig.year]
+    candidates = [i for i in this_year if plans[i].generated and plans[i].category == SPECIFIC]
+    research: list[int] = []
+    for domain in t.RESEARCH_DOMAINS:
+        found = [i for i in candidates if plans[i].domain_tags[0] == domain]
+        research += gen.rng.sample(found, min(len(found), len(this_year) - fig.count - len(research)))
+    if len(research) != len(this_year) - fig.count:
+        raise ValueError("中阳县可作为科研项目的生成项目不足")
+    for i in research:
+        plans[i] = replace(plans[i], domain_tags=(*plans[i].domain_tags, t.RESEARCH))
+    exempt = set(research)
+    monitored = sum((plans[i].amount for i in this_year if i not in exempt), Decimal(0))
+    receivers = [i for i in candidates if i not in exempt and t.TRANSFER in plans[i].fund_sources]
+    additions = split_exact(wan(fig.total) - monitored, [float(plans[i].amount) for i in receivers])
+    for i, extra in zip(receivers, additions, strict=True):
+        plans[i] = replace(plans[i], adjusted=plans[i].amount + extra)
+    return plans
 
 
 def _yuechi(orgs: list[OrgPlan], codes: Codes) -> list[ProjectPlan]:
@@ -574,6 +601,21 @@ def plan_projects(orgs: list[OrgPlan]) -> list[ProjectPlan]:
         *[p for fig in t.COUNTY_REVIEWS for p in _county_reviewed(fig, orgs, codes)],
         *_department_overall(orgs, codes),
         *_zhongyang_2023(orgs, codes),
+        *_fengxian(orgs, codes),
+    ]
+
+
+def _fengxian(orgs: list[OrgPlan], codes: Codes) -> list[ProjectPlan]:
+    """凤县's 2023 projects: the 88 of its 财政重点监控 (`tables.FENGXIAN_MONITORING`), 特定目标类 of many years'
+    running (「覆盖面广、实施期长」). None is a new project of 100万元 or more: 宝鸡's threshold would have
+    required an ex-ante assessment the report does not speak of."""
+    fig = t.FENGXIAN_MONITORING
+    context = f"凤县2023年财政重点监控{fig.count}个项目、{fig.total}万元的组成部分"
+    gen = Generator(fig.region, fig.year, _owners(orgs, fig.region), codes, context)
+    amounts = split_exact(wan(fig.total), lognormal_weights(gen.rng, fig.count, 0.9, 0.2))
+    return [
+        replace(p, is_new=False, start_year=fig.year - 2) if p.is_new and p.amount >= BAOJI_THRESHOLD else p
+        for p in gen.rows(SPECIFIC, amounts)
     ]
 
 

@@ -43,6 +43,7 @@ from jixiao.demo.generate import (
     plan_self_evaluations,
     rng_for,
 )
+from jixiao.demo.monitoring import load_monitoring, plan_monitoring
 from jixiao.evaluations import recheck_services
 from jixiao.evaluations import services as evaluation_services
 from jixiao.evaluations.models import IndicatorResult, SamplingPlan, SelfEvaluation
@@ -98,6 +99,10 @@ class LoadReport:
     self_evaluations: int = 0
     rechecks: int = 0
     reevaluations: int = 0
+    payment_rows: int = 0
+    monitoring_rounds: int = 0
+    dispositions: int = 0
+    rectifications: int = 0
     seconds: float = 0.0
     accounts: list[Account] = field(default_factory=list)
 
@@ -122,6 +127,10 @@ class LoadReport:
                 self.self_evaluations,
                 self.rechecks,
                 self.reevaluations,
+                self.payment_rows,
+                self.monitoring_rounds,
+                self.dispositions,
+                self.rectifications,
             )
         )
 
@@ -165,6 +174,11 @@ def load(*, progress: Callable[[str], None] | None = None) -> LoadReport:
             say(
                 f"绩效自评 新增 {report.self_evaluations} 份，抽查复核 {report.rechecks} 份，"
                 f"再评价 {report.reevaluations} 个"
+            )
+            _monitoring(project_plans, regions, users, report)
+            say(
+                f"支付数据 新增 {report.payment_rows} 笔，绩效运行监控轮次 新增 {report.monitoring_rounds} 个，"
+                f"监控处理 {report.dispositions} 项，整改事项 {report.rectifications} 项"
             )
     finally:
         context.deactivate(token)
@@ -295,6 +309,7 @@ def _input(p: ProjectPlan, owner: Organization) -> ProjectInput:
         start_year=p.start_year,
         end_year=p.end_year,
         amount_approved=p.approved,
+        amount_adjusted=p.adjusted,
         description=p.description,
         is_generated=p.generated,
         status=p.status,
@@ -681,3 +696,23 @@ def _reevaluations(regions: dict[str, Region], users: dict[str, User], report: L
             + ("未制定内部预算绩效管理制度。" if no_rules else "制度较完备。"),
         )  # fmt: skip
         report.reevaluations += 1
+
+
+# --- 绩效运行监控 -----------------------------------------------------------------------------------------
+
+
+def _monitoring(
+    plans: list[ProjectPlan], regions: dict[str, Region], users: dict[str, User], report: LoadReport
+) -> None:
+    """Payments and monitoring rounds (`jixiao.demo.monitoring`): written by the region's performance user,
+    dispositions approved by its budget division (宝鸡市's for 凤县)."""
+    done = load_monitoring(
+        plan_monitoring(plans),
+        regions,
+        lambda region: _actor_for(region, users),
+        lambda region: users[t.BUDGET_ACTORS.get(region, t.BAOJI_BUDGET_ACTOR)],
+    )
+    report.payment_rows += done.payment_rows
+    report.monitoring_rounds += done.rounds
+    report.dispositions += done.dispositions
+    report.rectifications += done.rectifications

@@ -77,6 +77,7 @@ REGIONS: list[tuple[str, str, str | None]] = [
 ZHONGYANG, LVLIANG, YUECHI, CAIDIAN, BAOJI, LINYOU = "141129", "141100", "511621", "420114", "610300", "610329"
 TAIBAI = "610331"
 FENGXIANG, MEIXIAN = "610305", "610326"
+FENGXIAN = "610330"  # 凤县 (not 凤翔区)
 
 # Every city, county and district a report speaks of gets a finance bureau with its divisions.
 BUREAU_REGIONS = [
@@ -109,10 +110,10 @@ DIVISIONS = [
     ("ps", "{r}财政预算评审中心", "review_center"),
 ]
 # Division names the reports give (宝鸡 annex: 麟游 “绩效评价股”, 凤县 “绩效管理股”).
-DIVISION_NAMES = {(LINYOU, "jx"): "麟游县财政局绩效评价股", ("610330", "jx"): "凤县财政局绩效管理股"}
+DIVISION_NAMES = {(LINYOU, "jx"): "麟游县财政局绩效评价股", (FENGXIAN, "jx"): "凤县财政局绩效管理股"}
 
-# How many 一级预算单位 (departments) each region has. 岳池 and 蔡甸 are the reports' figures; the
-# others are the demo's choice. Regions not listed have a finance bureau only.
+# How many 一级预算单位 (departments) each region has. 岳池, 蔡甸 and 凤县 (「55个部门自主监控」) are the
+# reports' figures; the others are the demo's choice. Regions not listed have a finance bureau only.
 DEPARTMENT_COUNTS = {
     ZHONGYANG: 60,
     LVLIANG: 48,
@@ -123,6 +124,7 @@ DEPARTMENT_COUNTS = {
     TAIBAI: 30,
     FENGXIANG: 45,
     MEIXIAN: 40,
+    FENGXIAN: 55,
 }
 
 
@@ -461,6 +463,9 @@ PANELS = {
     for region, prefix in ((BAOJI, "baoji"), (FENGXIANG, "fengxiang"), (MEIXIAN, "meixian"), (LINYOU, "linyou"))
 }
 BAOJI_ACTOR = "baoji_jx"  # 宝鸡市 and every county and district under it
+# Who approves the monitoring dispositions (the budget division: 收回资金 and 暂缓拨款 change the budget).
+BUDGET_ACTORS = {ZHONGYANG: "zhongyang_ys"}
+BAOJI_BUDGET_ACTOR = "baoji_ys"  # 宝鸡市's, for its counties as well
 
 # --- goals under review ------------------------------------------------------------------------------
 
@@ -524,6 +529,7 @@ RULES = [
         ],
         "麟游县“四级审核制”（" + BJ + "）",
     ),
+    (ZHONGYANG, "monitoring.cutoff_month", 8, ZY + "：对1-8月份项目绩效目标的实现情况、预算资金的执行情况进行监控"),
 ]
 
 # --- pools the generator draws on --------------------------------------------------------------------
@@ -730,3 +736,37 @@ ZHONGYANG_SPOT_CHECK = ("中阳县2023年预算绩效自评抽查", 16, 20240315
 # 蔡甸's 再评价: 30% of its departments drawn, 17 re-evaluated on 5 aspects (the report); most had no internal
 # performance-management rules of their own (the report's first finding).
 CAIDIAN_REEVALUATION = ("蔡甸区2024年财政绩效再评价（抽取部门）", 17, 20240520)
+
+
+# --- 绩效运行监控 ("双监控") ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class MonitoringFigures:
+    """A round of 绩效运行监控 as a report gives it: the projects monitored and their 全年预算数 (万元), what
+    was recovered (万元), and the projects warned for spending and for goals, and the measures proposed."""
+
+    region: str
+    year: int
+    cutoff_month: int
+    count: int
+    total: str
+    recovered: str = ""
+    behind: int = 0
+    off_target: int = 0
+    measures: int = 0
+
+
+# 中阳县 2024: 「对1-8月份项目绩效目标的实现情况、预算资金的执行情况进行监控，共对2570个项目开展监控，监控资金
+# 312395.8万元…根据监控情况收回资金1868万元」. 312395.8万元 is more than the 288828.98万元 compiled at the start
+# of the year: the demo puts the difference in mid-year additions (年中追加, mostly 上级转移支付), and exempts
+# 209 of the 2779 projects as research projects (tag 科研, exempt by the default `monitoring.exemptions`).
+ZHONGYANG_MONITORING = MonitoringFigures(ZHONGYANG, 2024, 8, 2570, "312395.8", recovered="1868")
+# 凤县 2023: 「抽取覆盖面广、实施期长的重点领域88个项目进行监控复核，涉及资金7246.37万元…对未完成支出进度的4个项目和
+# 偏离绩效目标较大的9个项目及时预警，提出21项改进措施」; the demo's 凤县 2023 budget is those 88 projects.
+# Serious problems 「暂缓或停止拨款」: the demo suspends payments of 2 of the 9 (its choice).
+FENGXIAN_MONITORING = MonitoringFigures(FENGXIAN, 2023, 7, 88, "7246.37", behind=4, off_target=9, measures=21)
+FENGXIAN_SUSPENDED = 2
+# Departments choosing research projects first for the 科研 exemption (then education, health).
+RESEARCH_DOMAINS = (TECH, EDU, HEALTH)
+RESEARCH = "科研"

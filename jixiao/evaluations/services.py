@@ -26,6 +26,7 @@ from jixiao.goals.models import Goal
 from jixiao.goals.services import project_place
 from jixiao.orgs.models import Organization
 from jixiao.orgs.roles import Cap, Role
+from jixiao.payments.selectors import recorded_execution
 from jixiao.projects.models import Project
 
 # Who acts at each review step: the department step, then the finance step.
@@ -133,8 +134,8 @@ def prefill(*, actor: Any, project: Project, layout: str = Layout.NATIONAL) -> S
     """The project's self-evaluation, created from the approved goal and the budget if it does not exist yet.
 
     The budget block takes 年初预算数 from the approved amount and 全年预算数 from the adjusted amount (or
-    the approved one when there was no adjustment). 全年执行数 stays empty for the unit to state: there is no
-    payment record to take it from yet (a payments model, when it exists, fills it here)."""
+    the approved one when there was no adjustment). 全年执行数 is the year's payments from the budget
+    system's data (`jixiao.payments`) when they were imported; otherwise it stays empty for the unit to state."""
     scoping.require(actor, Cap.PROJECT_CHANGE, view_cap=Cap.PROJECT_VIEW, **project_place(project))
     existing = SelfEvaluation.objects.filter(project=project).first()
     if existing is not None:
@@ -154,6 +155,7 @@ def prefill(*, actor: Any, project: Project, layout: str = Layout.NATIONAL) -> S
         annual_goal_expected=goal.annual_goal,
         budget_initial=project.amount_approved,
         budget_full_year=project.amount_adjusted if project.amount_adjusted is not None else project.amount_approved,
+        executed=recorded_execution(project, 12),
         created_by=actor if getattr(actor, "is_authenticated", False) else None,
     )
     indicators = list(goal.indicators.all())

@@ -34,6 +34,8 @@ IMPORTERS: dict[str, str] = {
     "goals": "jixiao.goals.importing.GoalImporter",
     "selfeval": "jixiao.evaluations.importing.SelfEvaluationImporter",
     "budget_reviews": "jixiao.appraisals.importing.BudgetReviewImporter",
+    "monitoring": "jixiao.monitoring.importing.MonitoringImporter",
+    "payments": "jixiao.payments.importing.PaymentImporter",
 }
 
 Progress = Callable[[int], None]

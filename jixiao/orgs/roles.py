@@ -55,6 +55,14 @@ class Cap:
     # Re-check sampled self-evaluations; an agency reaches only the re-checks assigned to its organization.
     RECHECK = "recheck.change"
     REEVALUATE = "reevaluation.change"  # 再评价 of departments' own performance management
+    # 绩效运行监控: reports are read with PROJECT_VIEW and filled in with PROJECT_CHANGE over their project.
+    MONITORING_MANAGE = "monitoring.manage"  # open rounds, compute warnings, select 重点监控, propose dispositions
+    MONITORING_REVIEW = "monitoring.review"  # the 主管部门 approves or returns its units' reports
+    MONITORING_RECHECK = "monitoring.recheck"  # the finance bureau re-checks its selection and records findings
+    # Approving a disposition changes a project's available budget or stops its payments: the budget division's.
+    DISPOSITION_APPROVE = "disposition.approve"
+    # Import the budget system's payment data for the region (the finance roles that hold it).
+    PAYMENT_IMPORT = "payment.import"
     RULES_VIEW = "rules.view"
     RULES_CHANGE = "rules.change"
     AUDIT_VIEW = "audit.view"
@@ -81,6 +89,9 @@ CAPABILITIES: dict[str, dict[str, str]] = {
         Cap.SAMPLING_MANAGE: Reach.REGION,
         Cap.RECHECK: Reach.REGION,
         Cap.REEVALUATE: Reach.REGION,
+        Cap.MONITORING_MANAGE: Reach.REGION,
+        Cap.MONITORING_RECHECK: Reach.REGION,
+        Cap.PAYMENT_IMPORT: Reach.REGION,
     },
     Role.BUDGET: {
         **_FINANCE_READ,
@@ -88,6 +99,8 @@ CAPABILITIES: dict[str, dict[str, str]] = {
         Cap.PROJECT_CHANGE: Reach.REGION,
         Cap.PROJECT_DECIDE: Reach.REGION,
         Cap.BUDGET_REVIEW: Reach.REGION,
+        Cap.DISPOSITION_APPROVE: Reach.REGION,
+        Cap.PAYMENT_IMPORT: Reach.REGION,
     },
     Role.SECTOR: {**_FINANCE_READ, Cap.PANEL_SIGN: Reach.REGION, Cap.SELFEVAL_REVIEW: Reach.REGION},
     Role.REVIEW_CENTER: {
@@ -95,6 +108,7 @@ CAPABILITIES: dict[str, dict[str, str]] = {
         Cap.BUDGET_REVIEW: Reach.REGION,
         Cap.PANEL_SIGN: Reach.REGION,
         Cap.RECHECK: Reach.REGION,
+        Cap.MONITORING_RECHECK: Reach.REGION,
     },
     Role.DEPARTMENT: {
         Cap.PROJECT_VIEW: Reach.TREE,
@@ -103,6 +117,7 @@ CAPABILITIES: dict[str, dict[str, str]] = {
         Cap.LIBRARY_CHANGE: Reach.TREE,
         Cap.APPRAISAL_ASSESS: Reach.TREE,
         Cap.SELFEVAL_REVIEW: Reach.TREE,
+        Cap.MONITORING_REVIEW: Reach.TREE,
     },
     Role.UNIT: {Cap.PROJECT_VIEW: Reach.OWN, Cap.PROJECT_CHANGE: Reach.OWN, Cap.APPRAISAL_ASSESS: Reach.OWN},
     # Agencies see only what they are assigned to: for an agency, APPRAISAL_ASSESS over its own organization

@@ -130,6 +130,66 @@ def check_string_list(value: Any) -> list[str]:
     return items
 
 
+def check_month(value: Any) -> int:
+    number = check_positive_int(value)
+    if number > 12:
+        raise RuleValueError("月份须在1到12之间")
+    return number
+
+
+def check_due_day(value: Any) -> int:
+    number = check_positive_int(value)
+    if number > 31:
+        raise RuleValueError("日期须在1到31之间")
+    return number
+
+
+def check_monitoring_exemptions(value: Any) -> dict[str, list[str]]:
+    """Projects left out of the monitoring rounds: {"categories": [项目类别…], "domain_tags": [领域…]}."""
+    if not isinstance(value, dict):
+        raise RuleValueError('须为对应表，例如 {"categories": [], "domain_tags": ["科研"]}')
+    unknown = set(value) - {"categories", "domain_tags"}
+    if unknown:
+        raise RuleValueError(f"未知的设定项：{'、'.join(sorted(unknown))}（可选 categories、domain_tags）")
+    out = {}
+    for key in ("categories", "domain_tags"):
+        items = value.get(key, [])
+        if not isinstance(items, list):
+            raise RuleValueError(f"{key} 须为列表")
+        out[key] = [str(v).strip() for v in items if str(v).strip()]
+    return out
+
+
+def check_key_selection(value: Any) -> dict[str, Any]:
+    """重点监控 selection: {"min_amount_yuan": "2000000", "max_execution_percent": "60", "at_month": 8}; a
+    project is selected when its budget reaches the amount (inclusive) and its spending to the end of
+    `at_month` is below the percentage of its budget."""
+    if not isinstance(value, dict):
+        raise RuleValueError(
+            '须为对应表，例如 {"min_amount_yuan": "2000000", "max_execution_percent": "60", "at_month": 8}'
+        )
+    unknown = set(value) - {"min_amount_yuan", "max_execution_percent", "at_month"}
+    if unknown:
+        raise RuleValueError(
+            f"未知的设定项：{'、'.join(sorted(unknown))}（可选 min_amount_yuan、max_execution_percent、at_month）"
+        )
+    missing = {"min_amount_yuan", "max_execution_percent", "at_month"} - set(value)
+    if missing:
+        raise RuleValueError(f"缺少设定项：{'、'.join(sorted(missing))}")
+    return {
+        "min_amount_yuan": check_amount_yuan(value["min_amount_yuan"]),
+        "max_execution_percent": check_percent(value["max_execution_percent"]),
+        "at_month": check_month(value["at_month"]),
+    }
+
+
+def check_time_basis(value: Any) -> str:
+    text = str(value).strip().lower()
+    if text not in ("month", "day"):
+        raise RuleValueError("时间进度的计算方法须为 month（月份 ÷ 12）或 day（天数 ÷ 全年天数）")
+    return text
+
+
 REVIEW_ROLES = ("department", "sector", "review_center", "performance", "budget")
 GOAL_KINDS = ("project", "policy", "department_overall")
 
@@ -543,6 +603,56 @@ DEFINITIONS: dict[str, RuleDefinition] = {
             3,
             "《宝鸡市财政局关于2023年度预算绩效管理工作报告》（宝市财办绩〔2024〕2号）：渭滨区对连续3个月预算执行进度靠后的项目压减预算",
             check_positive_int,
+        ),
+        RuleDefinition(
+            "monitoring.indicator_blue_at_percent",
+            "指标完成预警：蓝色（累计完成值/年度指标值不低于）",
+            "120",
+            "正向指标监控预警常用规则：完成值/年度指标值≥120%为蓝色，指标值可能设定偏低"
+            "（省级预算管理一体化系统做法，非全国统一标准）",
+            check_percent,
+        ),
+        RuleDefinition(
+            "monitoring.time_progress_basis",
+            "时间进度的计算方法",
+            "month",
+            "预算执行预警常用规则：时间进度 = 月份 ÷ 12（省级预算管理一体化系统做法）；按天计算为本系统提供的选项",
+            check_time_basis,
+            "month：月份 ÷ 12；day：截至月末的天数 ÷ 全年天数。",
+        ),
+        RuleDefinition(
+            "monitoring.cutoff_month",
+            "绩效运行监控截止月份",
+            7,
+            "《中央部门预算绩效运行监控管理暂行办法》（财预〔2019〕136号）：每年8月集中对1-7月预算执行情况和"
+            "绩效目标实现程度开展一次绩效监控汇总分析；地方有1-6月、1-8月（中阳县）的做法",
+            check_month,
+            "新发起的监控轮次默认监控1月至此月。",
+        ),
+        RuleDefinition(
+            "monitoring.due_day",
+            "监控表报送截止日（截止月份次月的第几日）",
+            31,
+            "财预〔2019〕136号：每年8月开展监控汇总分析（即截止月份的次月内报送）",
+            check_due_day,
+            "超过次月天数时取次月最后一日。",
+        ),
+        RuleDefinition(
+            "monitoring.exemptions",
+            "不纳入绩效运行监控的项目",
+            {"categories": [], "domain_tags": ["科研"]},
+            "财预〔2019〕136号：对科研类项目可暂不开展年度中绩效监控",
+            check_monitoring_exemptions,
+            "categories：项目类别；domain_tags：领域标签。符合任一项的项目不生成监控表。",
+        ),
+        RuleDefinition(
+            "monitoring.key_selection",
+            "重点监控项目的选取规则",
+            {"min_amount_yuan": "2000000", "max_execution_percent": "60", "at_month": 8},
+            "太原市财政局（财政部网站）：对预算资金在200万元以上、截止8月底预算支出进度在60%以下的项目开展重点监控",
+            check_key_selection,
+            "全年预算数不低于 min_amount_yuan（元，含本数）且截至 at_month 月底支出进度低于 max_execution_percent（%）"
+            "的项目选为重点监控；另可人工添加。",
         ),
         RuleDefinition(
             "goals.review_chain",

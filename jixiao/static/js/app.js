@@ -1,16 +1,41 @@
 // Page behaviour without inline scripts (the Content-Security-Policy allows none).
-// Charts: an element with data-chart="ID" is drawn from the JSON in <script id="ID" type="application/json">.
+// Charts: an element with data-chart="ID" is drawn from the JSON in <script id="ID" type="application/json">:
+// {categories, values, unit} is one bar series; {categories, series: [{name, values, color}], unit, stack}
+// several (stacked when `stack`); {pie: [{name, value, color}]} a pie.
+const chartOption = (spec) => {
+  if (spec.pie) {
+    return {
+      tooltip: { trigger: "item", formatter: "{b}：{c}（{d}%）" },
+      legend: { bottom: 0 },
+      series: [{
+        type: "pie",
+        radius: ["35%", "65%"],
+        data: spec.pie.map((p) => ({ name: p.name, value: Number(p.value), itemStyle: p.color ? { color: p.color } : undefined })),
+      }],
+    };
+  }
+  const series = spec.series || [{ name: spec.unit || "", values: spec.values }];
+  return {
+    tooltip: { trigger: "axis" },
+    legend: spec.series ? { bottom: 0 } : undefined,
+    grid: { left: 48, right: 16, top: 32, bottom: spec.series ? 56 : 32 },
+    xAxis: { type: "category", data: spec.categories },
+    yAxis: { type: "value", name: spec.unit || "万元" },
+    series: series.map((s) => ({
+      type: "bar",
+      name: s.name,
+      stack: spec.stack ? "total" : undefined,
+      data: s.values.map(Number),
+      itemStyle: s.color ? { color: s.color } : undefined,
+    })),
+  };
+};
+
 document.addEventListener("DOMContentLoaded", () => {
   document.querySelectorAll("[data-chart]").forEach((el) => {
     if (!window.echarts) return;
     const spec = JSON.parse(document.getElementById(el.dataset.chart).textContent);
-    const chart = window.echarts.init(el);
-    chart.setOption({
-      tooltip: {},
-      xAxis: { type: "category", data: spec.categories },
-      yAxis: { type: "value", name: spec.unit || "万元" },
-      series: [{ type: "bar", data: spec.values.map(Number) }],
-    });
+    window.echarts.init(el).setOption(chartOption(spec));
   });
   // Confirm dangerous actions: <button data-confirm="…">.
   document.body.addEventListener("click", (e) => {
@@ -257,5 +282,26 @@ document.addEventListener("DOMContentLoaded", () => {
   });
   document.addEventListener("change", (e) => {
     if (e.target.matches("[data-benchmark-select]")) showFactors(e.target);
+  });
+})();
+
+// 绩效监控表 (data-monitoring-form): while an indicator's 完成目标可能性 is not 确定能, its deviation causes and
+// measures are marked required and a hint says so. The server checks it again on save and submit.
+(() => {
+  const markCauses = (select) => {
+    const row = select.closest("[data-indicator-row]");
+    if (!row) return;
+    const needed = select.value !== "" && select.value !== select.dataset.likelihood;
+    row.querySelectorAll("[data-cause-hint], [data-cause-required]").forEach((el) => el.classList.toggle("d-none", !needed));
+    row.querySelectorAll("[data-needs-cause]").forEach((el) => {
+      el.required = needed;
+    });
+    row.classList.toggle("border-warning", needed);
+  };
+  document.addEventListener("DOMContentLoaded", () => {
+    document.querySelectorAll("[data-monitoring-form] select[data-likelihood]").forEach(markCauses);
+  });
+  document.addEventListener("change", (e) => {
+    if (e.target.matches("[data-monitoring-form] select[data-likelihood]")) markCauses(e.target);
   });
 })();

@@ -40,6 +40,9 @@ from jixiao.evaluations.models import ReEvaluation, SelfEvaluation
 from jixiao.evaluations.stats import inflation, summary
 from jixiao.goals.models import Goal
 from jixiao.goals.stats import STAGES, Coverage, Tally, find_region, goal_stats
+from jixiao.monitoring.models import Disposition
+from jixiao.monitoring.stats import Figures as MonitoringFigures
+from jixiao.monitoring.stats import monitoring_stats
 from jixiao.rules.money import format_wan
 
 # The columns of the table: (heading, figure of a Coverage).
@@ -60,7 +63,7 @@ def _rate(value: Decimal | None) -> str:
 
 
 class Command(BaseCommand):
-    help = "统计：绩效目标覆盖情况（goals）、事前绩效评估与预算评审（appraisal）"
+    help = "统计：绩效目标（goals）、事前评估与预算评审（appraisal）、绩效自评（selfeval）、运行监控（monitoring）"
 
     def add_arguments(self, parser: CommandParser) -> None:
         sub = parser.add_subparsers(dest="subject", required=True)
@@ -80,6 +83,10 @@ class Command(BaseCommand):
         years.add_argument("--year", type=int, help="开展自评的年度（评价上一预算年度，如2024年自评2023年度预算）")
         years.add_argument("--budget-year", type=int, help="被评价的预算年度")
         selfeval.add_argument("--json", action="store_true", help="以 JSON 输出")
+        monitoring = sub.add_parser("monitoring", help="绩效运行监控：监控项目、资金、执行、预警、整改措施和处理结果")
+        monitoring.add_argument("--region", required=True, help="行政区划代码或名称（含下级区划）")
+        monitoring.add_argument("--year", required=True, type=int, help="预算年度")
+        monitoring.add_argument("--json", action="store_true", help="以 JSON 输出")
 
     def handle(self, *args: Any, **options: Any) -> None:
         try:
@@ -117,6 +124,21 @@ class Command(BaseCommand):
             if s["flagged"]:
                 shares = f"自评优 {s['self_excellent']}/{s['self_count']}，复核降级 {s['downgraded']}/{s['rechecked']}"
                 self.stdout.write(f"等级偏高：{s['department']}（{shares}）")
+
+    def _monitoring(self, options: dict[str, Any]) -> None:
+        stats = monitoring_stats(region=find_region(options["region"]), year=options["year"])
+        if options["json"]:
+            self.stdout.write(json.dumps(stats.as_dict(), ensure_ascii=False, indent=2))
+            return
+        if not stats.rounds:
+            self.stdout.write(f"{stats.region.name}{stats.year}年没有绩效运行监控轮次。")
+            return
+        for r in stats.rounds:
+            self.stdout.write(f"{r.round}（金额：万元）")
+            self.stdout.write("\t".join(["部门", *_MONITORING_HEADER]))
+            for name, figures in [*r.by_department.items(), ("合计", r.total)]:
+                self.stdout.write("\t".join([name, *_monitoring_cells(figures)]))
+            self.stdout.write(_monitoring_sentence(r.round.period_label, r.total))
 
     def _goals(self, options: dict[str, Any]) -> None:
         stats = goal_stats(region=find_region(options["region"]), year=options["year"])
@@ -198,3 +220,31 @@ def _appraisal_sentence(f: Figures) -> str:
     if f.reviews_open:
         parts.append(f"另有{f.reviews_open}个预算评审尚未定稿")
     return "；".join(parts) + "。" if parts else "没有事前绩效评估或预算评审。"
+
+
+_MONITORING_HEADER = ["项目", "全年预算数", "执行数", "执行率", "重点监控", "红", "黄", "蓝", "待判断", "绿",
+                      "进度滞后", "偏离目标", "改进措施", "收回", "调减"]  # fmt: skip
+
+
+def _monitoring_cells(f: MonitoringFigures) -> list[str]:
+    colours = [str(f.reports_by_colour[c]) for c in ("red", "yellow", "blue", "manual", "green")]
+    return [
+        str(f.projects), format_wan(f.budget), format_wan(f.executed), _rate(f.execution_rate), str(f.key), *colours,
+        str(f.behind_schedule), str(f.off_target), str(f.measures),
+        format_wan(f.dispositions["recover"].amount), format_wan(f.dispositions["reduce"].amount),
+    ]  # fmt: skip
+
+
+def _monitoring_sentence(period: str, f: MonitoringFigures) -> str:
+    """The totals of a round as a work report words them."""
+    text = (
+        f"对{period}共{f.projects}个项目开展监控，监控资金{format_wan(f.budget)}万元，执行{format_wan(f.executed)}万元"
+        f"（执行率{_rate(f.execution_rate)}）；未完成支出进度的项目{f.behind_schedule}个，"
+        f"偏离绩效目标较大的项目{f.off_target}个，提出改进措施{f.measures}项"
+    )
+    done = [
+        f"{label}{d.count}个" + (f"、{format_wan(d.amount)}万元" if d.amount else "")
+        for label, d in ((Disposition.Kind(k).label, d) for k, d in f.dispositions.items())
+        if d.count
+    ]
+    return text + ("；" + "，".join(done) if done else "") + "。"

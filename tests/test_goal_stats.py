@@ -11,8 +11,9 @@ from django.core.management import CommandError, call_command
 
 from jixiao.goals import services as goal_services
 from jixiao.goals.models import Goal
-from jixiao.goals.stats import find_region, goal_stats
+from jixiao.goals.stats import goal_stats
 from jixiao.orgs.models import Region
+from jixiao.orgs.selectors import region_by_code_or_name
 from jixiao.projects.models import Project
 from tests.world import GOAL
 
@@ -86,8 +87,8 @@ def test_a_user_counts_only_the_projects_they_may_see(world):
 
 
 def test_region_by_name_or_code_and_a_clear_error_otherwise(world):
-    assert find_region("中阳县").code == "141129"
-    assert find_region("141129").name == "中阳县"
+    assert region_by_code_or_name("中阳县").code == "141129"
+    assert region_by_code_or_name("141129").name == "中阳县"
     with pytest.raises(CommandError, match="没有代码或名称为“火星县”的行政区划"):
         call_command("stats", "goals", "--region", "火星县", "--year", "2025")
 

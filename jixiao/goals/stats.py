@@ -19,11 +19,9 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Q
 from django.db.models.functions import Coalesce
 
 from jixiao.core import scoping
-from jixiao.core.errors import DomainError
 from jixiao.goals.models import Goal
 from jixiao.orgs.models import Region
 from jixiao.orgs.roles import Cap
@@ -127,18 +125,6 @@ class GoalStats:
             "by_region": [{"name": name, **c.as_dict()} for name, c in self.by_region.items()],
             "by_department": [{"name": name, **c.as_dict()} for name, c in self.by_department.items()],
         }
-
-
-def find_region(text: str) -> Region:
-    """A region by its 6-digit code or its name; a name two regions share must be given as a code."""
-    text = text.strip()
-    found = list(Region.objects.filter(Q(code=text) | Q(name=text)))
-    if not found:
-        raise DomainError(f"没有代码或名称为“{text}”的行政区划", field="region")
-    if len(found) > 1:
-        codes = "、".join(f"{r.code} {r.name}" for r in found)
-        raise DomainError(f"名称“{text}”对应多个行政区划（{codes}），请改用区划代码", field="region")
-    return found[0]
 
 
 def goal_stats(*, region: Region, year: int, user: Any = None) -> GoalStats:

@@ -7,6 +7,7 @@ from typing import Any
 from django.db.models import Q, QuerySet
 
 from jixiao.core import scoping
+from jixiao.core.errors import DomainError
 from jixiao.orgs.models import Organization, Region, User
 from jixiao.orgs.roles import Cap, Reach
 
@@ -32,3 +33,15 @@ def users_for(*, user: Any) -> QuerySet[User]:
     if q is None:
         return User.objects.none()
     return User.objects.filter(q).distinct().order_by("username")
+
+
+def region_by_code_or_name(text: str) -> Region:
+    """A region by its 6-digit code or its name; a name two regions share must be given as a code."""
+    text = text.strip()
+    found = list(Region.objects.filter(Q(code=text) | Q(name=text)))
+    if not found:
+        raise DomainError(f"没有代码或名称为“{text}”的行政区划", field="region")
+    if len(found) > 1:
+        codes = "、".join(f"{r.code} {r.name}" for r in found)
+        raise DomainError(f"名称“{text}”对应多个行政区划（{codes}），请改用区划代码", field="region")
+    return found[0]

@@ -7,8 +7,8 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
 
+from jixiao.core import command_lookups as _lookup
 from jixiao.core.errors import DomainError
-from jixiao.goals.management.commands import _lookup
 from jixiao.projects.services import transition_project
 
 

@@ -9,8 +9,8 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from jixiao.appraisals import services
+from jixiao.core import command_lookups as _lookup
 from jixiao.core.errors import DomainError
-from jixiao.goals.management.commands import _lookup
 from jixiao.rules.money import MoneyError, format_wan, to_yuan, wan_to_yuan
 
 AMOUNTS = ("submitted", "approved", "reduced")

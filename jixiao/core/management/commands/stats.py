@@ -39,10 +39,11 @@ from jixiao.core.errors import DomainError
 from jixiao.evaluations.models import ReEvaluation, SelfEvaluation
 from jixiao.evaluations.stats import inflation, summary
 from jixiao.goals.models import Goal
-from jixiao.goals.stats import STAGES, Coverage, Tally, find_region, goal_stats
+from jixiao.goals.stats import STAGES, Coverage, Tally, goal_stats
 from jixiao.monitoring.models import Disposition
 from jixiao.monitoring.stats import Figures as MonitoringFigures
 from jixiao.monitoring.stats import monitoring_stats
+from jixiao.orgs.selectors import region_by_code_or_name
 from jixiao.rules.money import format_wan
 
 # The columns of the table: (heading, figure of a Coverage).
@@ -95,7 +96,7 @@ class Command(BaseCommand):
             raise CommandError(exc.message) from exc
 
     def _selfeval(self, options: dict[str, Any]) -> None:
-        region = find_region(options["region"])
+        region = region_by_code_or_name(options["region"])
         budget_year = options["budget_year"] or options["year"] - 1
         evaluations = SelfEvaluation.objects.filter(project__region__path__startswith=region.path, year=budget_year)
         reevaluated = ReEvaluation.objects.filter(
@@ -126,7 +127,7 @@ class Command(BaseCommand):
                 self.stdout.write(f"等级偏高：{s['department']}（{shares}）")
 
     def _monitoring(self, options: dict[str, Any]) -> None:
-        stats = monitoring_stats(region=find_region(options["region"]), year=options["year"])
+        stats = monitoring_stats(region=region_by_code_or_name(options["region"]), year=options["year"])
         if options["json"]:
             self.stdout.write(json.dumps(stats.as_dict(), ensure_ascii=False, indent=2))
             return
@@ -141,7 +142,7 @@ class Command(BaseCommand):
             self.stdout.write(_monitoring_sentence(r.round.period_label, r.total))
 
     def _goals(self, options: dict[str, Any]) -> None:
-        stats = goal_stats(region=find_region(options["region"]), year=options["year"])
+        stats = goal_stats(region=region_by_code_or_name(options["region"]), year=options["year"])
         if options["json"]:
             self.stdout.write(json.dumps(stats.as_dict(), ensure_ascii=False, indent=2))
             return
@@ -173,7 +174,9 @@ class Command(BaseCommand):
         return [*cells, _rate(c.declared_rate), _rate(c.reviewed_rate), _rate(c.coverage_rate)]
 
     def _appraisal(self, options: dict[str, Any]) -> None:
-        stats = appraisal_stats(region=find_region(options["region"]), year=options["year"], below=options["below"])
+        stats = appraisal_stats(
+            region=region_by_code_or_name(options["region"]), year=options["year"], below=options["below"]
+        )
         if options["json"]:
             self.stdout.write(json.dumps(stats.as_dict(), ensure_ascii=False, indent=2))
             return

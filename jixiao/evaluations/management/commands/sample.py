@@ -13,10 +13,10 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from jixiao.core import command_lookups as _lookup
 from jixiao.core.errors import DomainError
 from jixiao.evaluations import recheck_services
 from jixiao.evaluations.recheck_services import PlanInput
-from jixiao.goals.management.commands import _lookup
 from jixiao.rules.money import format_wan
 
 

@@ -6,8 +6,8 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandParser
 from django.utils import timezone
 
+from jixiao.core import command_lookups as _lookup
 from jixiao.goals import selectors
-from jixiao.goals.management.commands import _lookup
 
 
 class Command(BaseCommand):

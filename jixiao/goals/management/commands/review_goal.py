@@ -5,9 +5,9 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from jixiao.core import command_lookups as _lookup
 from jixiao.core.errors import DomainError
 from jixiao.goals import selectors, services
-from jixiao.goals.management.commands import _lookup
 from jixiao.goals.models import Goal, ReviewResult
 
 

@@ -11,8 +11,8 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db.models import Count
 
+from jixiao.core import command_lookups as _lookup
 from jixiao.core.errors import DomainError
-from jixiao.goals.management.commands import _lookup
 from jixiao.monitoring import compute
 from jixiao.monitoring.models import Colour, MonitoringRound
 

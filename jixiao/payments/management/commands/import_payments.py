@@ -12,8 +12,8 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from jixiao.core.errors import DomainError
-from jixiao.goals.stats import find_region
 from jixiao.orgs.models import User
+from jixiao.orgs.selectors import region_by_code_or_name
 from jixiao.payments.services import PaymentImportRefused, import_payments
 from jixiao.rules.money import format_wan
 
@@ -41,7 +41,7 @@ class Command(BaseCommand):
         except User.DoesNotExist as exc:
             raise CommandError(f"用户“{options['user']}”不存在或已停用", returncode=2) from exc
         try:
-            region = find_region(options["region"])
+            region = region_by_code_or_name(options["region"])
         except DomainError as exc:
             raise CommandError(exc.message, returncode=2) from exc
         start = time.perf_counter()

@@ -1,12 +1,13 @@
-"""What the goal workflow commands look up from their arguments: the acting user, a region by code or
+"""What the commands look up from their arguments: the acting user, a region by code or
 name, and projects by code within what that user may see."""
 
 from typing import Any
 
 from django.core.management.base import CommandError
-from django.db.models import Q
 
+from jixiao.core.errors import DomainError
 from jixiao.orgs.models import Region, User
+from jixiao.orgs.selectors import region_by_code_or_name
 from jixiao.projects.models import Project
 from jixiao.projects.selectors import projects_for
 
@@ -19,12 +20,10 @@ def user(username: str) -> User:
 
 
 def region(text: str) -> Region:
-    found = list(Region.objects.filter(Q(code=text) | Q(name=text))[:2])
-    if not found:
-        raise CommandError(f"区划“{text}”不存在（可写区划代码或名称）", returncode=2)
-    if len(found) > 1:
-        raise CommandError(f"名为“{text}”的区划不止一个，请写区划代码", returncode=2)
-    return found[0]
+    try:
+        return region_by_code_or_name(text)
+    except DomainError as exc:
+        raise CommandError(exc.message, returncode=2) from exc
 
 
 def projects(actor: Any, area: Region, year: int, codes: list[str]) -> list[Project]:

@@ -213,6 +213,9 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "ProjectKindEnum": "jixiao.projects.models.Project.Kind",
         "ReviewResultEnum": "jixiao.goals.models.ReviewResult",
+        "ConclusionEnum": "jixiao.appraisals.models.Conclusion",
+        "ColourEnum": "jixiao.monitoring.models.Colour",
+        "DispositionKindEnum": "jixiao.monitoring.models.Disposition.Kind",
     },
 }
 

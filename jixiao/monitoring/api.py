@@ -180,7 +180,7 @@ class RoundPayload(serializers.Serializer):  # type: ignore[type-arg]
     name = _text(100)
 
 
-class IndicatorEntryPayload(serializers.Serializer):  # type: ignore[type-arg]
+class MonitoringIndicatorEntryPayload(serializers.Serializer):  # type: ignore[type-arg]
     id = serializers.IntegerField(min_value=1, max_value=MAX_ID, help_text="指标执行情况行的编号")
     value_to_date = _decimal("截至当月完成值")
     value_to_date_text = _text(500, "截至当月执行情况（定性指标填写文字）")
@@ -204,7 +204,9 @@ class ReportPayload(serializers.Serializer):  # type: ignore[type-arg]
     expected_full_year = _decimal("全年预计执行数（元）", 16, 2)
     annual_goal_progress = _text()
     remark = _text()
-    indicators = serializers.ListField(child=IndicatorEntryPayload(), max_length=500, required=False, default=list)
+    indicators = serializers.ListField(
+        child=MonitoringIndicatorEntryPayload(), max_length=500, required=False, default=list
+    )
 
     def to_entry(self) -> services.ReportEntry:
         data = dict(self.validated_data)
@@ -212,12 +214,12 @@ class ReportPayload(serializers.Serializer):  # type: ignore[type-arg]
         return services.ReportEntry(**data, indicators=rows)
 
 
-class DecisionPayload(serializers.Serializer):  # type: ignore[type-arg]
+class MonitoringDecisionPayload(serializers.Serializer):  # type: ignore[type-arg]
     approve = serializers.BooleanField(help_text="true 通过；false 退回修改（须写明意见）")
     comment = _text(help_text="意见；退回时必填")
 
 
-class RecheckPayload(DecisionPayload):
+class MonitoringRecheckPayload(MonitoringDecisionPayload):
     findings = _text(help_text="财政复核发现的问题")
 
 
@@ -320,18 +322,18 @@ class ReportViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedView
     def submit(self, request: Request, pk: str | None = None) -> Response:
         return self._out(request, services.submit(actor=request.user, report=self._report()))
 
-    @extend_schema(request=DecisionPayload, responses={200: ReportOutput})
+    @extend_schema(request=MonitoringDecisionPayload, responses={200: ReportOutput})
     @action(detail=True, methods=["post"])
     def review(self, request: Request, pk: str | None = None) -> Response:
         """主管部门审核: approve or return to the unit with a comment."""
-        data = _payload(DecisionPayload, request).validated_data
+        data = _payload(MonitoringDecisionPayload, request).validated_data
         return self._out(request, services.review(actor=request.user, report=self._report(), **data))
 
-    @extend_schema(request=RecheckPayload, responses={200: ReportOutput})
+    @extend_schema(request=MonitoringRecheckPayload, responses={200: ReportOutput})
     @action(detail=True, methods=["post"])
     def recheck(self, request: Request, pk: str | None = None) -> Response:
         """财政复核 of a 重点监控 report: approve with findings, or return with a comment."""
-        data = _payload(RecheckPayload, request).validated_data
+        data = _payload(MonitoringRecheckPayload, request).validated_data
         return self._out(request, services.recheck(actor=request.user, report=self._report(), **data))
 
     @extend_schema(request=KeyPayload, responses={200: ReportOutput})

@@ -5,10 +5,11 @@ batch review, withdrawal, adjustments of an approved goal, and the goal gate on 
 from dataclasses import replace
 from decimal import Decimal
 from io import StringIO
+from unittest import mock
 
 import pytest
 from django.core.management import CommandError, ManagementUtility, call_command
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connections, transaction
 
 from jixiao.core.errors import DomainError, NotFound, PermissionDenied
 from jixiao.core.models import AuditEvent
@@ -403,7 +404,10 @@ def test_batch_budget_approval_refuses_the_whole_batch_naming_every_refusal(worl
 
 
 def run_cli(*argv: str) -> None:
-    ManagementUtility(["jixiao", *argv]).execute()
+    """The command as the console runs it, exit code included. `run_from_argv` closes every database
+    connection when the command ends, which inside the test's transaction would lose it on PostgreSQL."""
+    with mock.patch.object(connections, "close_all"):
+        ManagementUtility(["jixiao", *argv]).execute()
 
 
 def test_cli_approve_budget_prints_the_gate_message_and_exits_non_zero(world, capsys):
